@@ -1,0 +1,81 @@
+"""Dependencies built once from Settings and passed to the graph through its runtime context.
+
+Every component is built lazily on first use (loading a GGUF or an index costs seconds), and any
+of them can be injected instead, which is how tests pass fakes.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+from typing import Any
+
+from biomedqa.interfaces import ChatModel, Embedder, Retriever
+from biomedqa.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+class Deps:
+    """The agent's dependencies. Pass instances to override: ``Deps(settings, llm=ScriptedChatModel(...))``."""
+
+    def __init__(self, settings: Settings, **overrides: Any) -> None:
+        self.settings = settings
+        for name, value in overrides.items():
+            if name not in {"llm", "embedder", "retriever", "hyde", "eutils", "sql"}:
+                raise TypeError(f"unknown dependency {name!r}")
+            self.__dict__[name] = value  # pre-fills the cached_property
+
+    @cached_property
+    def llm(self) -> ChatModel:
+        from biomedqa.llm import LlamaChatModel
+        from biomedqa.models import resolve_gguf
+
+        path = resolve_gguf(self.settings.llm.model, self.settings.cache_dir)
+        return LlamaChatModel(path, self.settings.llm, name=self.settings.llm.model)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        from biomedqa.indexes.embed import load_embedder
+
+        return load_embedder(self.settings)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        from biomedqa.retrievers import build_retriever
+
+        return build_retriever(self.settings, embedder=lambda: self.embedder)
+
+    @cached_property
+    def hyde(self) -> Any:
+        from biomedqa.retrievers.hyde import HyDEExpander
+
+        return HyDEExpander(self.llm, self.settings)
+
+    @cached_property
+    def eutils(self) -> Any:
+        from biomedqa.tools.eutils import build_eutils
+
+        return build_eutils(self.settings)
+
+    @cached_property
+    def sql(self) -> Any:
+        if not self.settings.sql.url:
+            return None
+        from biomedqa.tools.sql import build_sql_tool
+
+        return build_sql_tool(self.settings, self.llm)
+
+    def built(self, name: str) -> bool:
+        return name in self.__dict__
+
+    def close(self) -> None:
+        """Free the model and close clients that were built."""
+        for name in ("llm", "eutils", "sql"):
+            obj = self.__dict__.get(name)
+            close = getattr(obj, "close", None)
+            if callable(close):
+                try:
+                    close()
+                except Exception:  # closing is best effort
+                    logger.debug("closing %s failed", name, exc_info=True)

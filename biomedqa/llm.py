@@ -1,0 +1,204 @@
+"""Local GGUF chat model through llama-cpp-python, behind the ChatModel seam."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import os
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from biomedqa.errors import LLMError
+from biomedqa.settings import LLMSettings
+from biomedqa.types import Message
+
+logger = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
+
+
+class LLMOutputError(LLMError):
+    """The model's constrained output did not validate against the schema."""
+
+    def __init__(self, message: str, *, raw: str = "") -> None:
+        self.raw = raw
+        super().__init__(message)
+
+
+def gpu_available() -> bool:
+    try:
+        import llama_cpp
+
+        return bool(llama_cpp.llama_supports_gpu_offload())
+    except Exception:  # pragma: no cover - import problems are reported by doctor
+        return False
+
+
+def physical_cores() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def parse_model(schema: type[M], text: str) -> M:
+    """Validate constrained JSON; raise LLMOutputError with the raw text when it does not fit."""
+    try:
+        return schema.model_validate_json(text)
+    except ValidationError as e:
+        raise LLMOutputError(f"model output does not fit {schema.__name__}: {e.errors()[0]['msg']}", raw=text) from e
+
+
+class LlamaChatModel:
+    """A llama.cpp model loaded lazily, one call at a time (llama.cpp contexts are not thread-safe).
+
+    Consecutive prompts that share a prefix (system prompt, evidence) reuse llama.cpp's KV cache.
+    """
+
+    def __init__(self, path: Path, settings: LLMSettings, name: str | None = None) -> None:
+        self.path = Path(path)
+        self.settings = settings
+        self.name = name or self.path.stem
+        self._llm: Any = None
+        self._lock = threading.Lock()
+        self.on_call: Callable[[dict[str, Any]], None] | None = None
+
+    # -- loading -------------------------------------------------------------------------
+    def load(self) -> Any:
+        if self._llm is None:
+            from llama_cpp import Llama
+
+            s = self.settings
+            layers = s.n_gpu_layers if s.n_gpu_layers is not None else (-1 if gpu_available() else 0)
+            t0 = time.perf_counter()
+            try:
+                self._llm = Llama(
+                    model_path=str(self.path), n_ctx=s.n_ctx, n_threads=s.n_threads or physical_cores(),
+                    n_gpu_layers=layers, seed=s.seed, verbose=s.verbose,
+                )
+            except Exception as e:
+                raise LLMError(f"could not load {self.path.name}: {e}", hint="Check the file, or run: biomedqa doctor") from e
+            logger.info("loaded %s in %.1fs (gpu layers %s)", self.name, time.perf_counter() - t0, layers)
+        return self._llm
+
+    def close(self) -> None:
+        with self._lock:
+            if self._llm is not None:
+                self._llm.close()
+                self._llm = None
+
+    # -- calls ---------------------------------------------------------------------------
+    def _kwargs(self, max_tokens: int | None, temperature: float | None, stop: Sequence[str] | None) -> dict[str, Any]:
+        return {
+            "max_tokens": max_tokens or self.settings.max_tokens,
+            "temperature": self.settings.temperature if temperature is None else temperature,
+            "stop": list(stop) if stop else None,
+            "seed": self.settings.seed,
+        }
+
+    def complete_sync(
+        self, messages: Sequence[Message], *, schema: type[M] | None = None, max_tokens: int | None = None,
+        temperature: float | None = None, stop: Sequence[str] | None = None,
+    ) -> str | M:
+        kw = self._kwargs(max_tokens, temperature, stop)
+        if schema is not None:
+            kw["response_format"] = {"type": "json_object", "schema": schema.model_json_schema()}
+        msgs = [m.model_dump() for m in messages]
+        with self._lock:
+            llm = self.load()
+            t0 = time.perf_counter()
+            out = llm.create_chat_completion(messages=msgs, **kw)
+        text = out["choices"][0]["message"]["content"] or ""
+        usage = out.get("usage", {})
+        if self.on_call:
+            self.on_call({"prompt": msgs, "reply": text, "seconds": time.perf_counter() - t0, "usage": usage})
+        return parse_model(schema, text) if schema is not None else text
+
+    async def complete(
+        self, messages: Sequence[Message], *, schema: type[M] | None = None, max_tokens: int | None = None,
+        temperature: float | None = None, stop: Sequence[str] | None = None,
+    ) -> Any:
+        return await asyncio.to_thread(
+            self.complete_sync, messages, schema=schema, max_tokens=max_tokens, temperature=temperature, stop=stop
+        )
+
+    async def stream(
+        self, messages: Sequence[Message], *, max_tokens: int | None = None,
+        temperature: float | None = None, stop: Sequence[str] | None = None,
+    ) -> AsyncIterator[str]:
+        """Yield tokens; closing the iterator (or cancelling the task) stops generation."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[str | None | BaseException] = asyncio.Queue()
+        cancel = threading.Event()
+        msgs = [m.model_dump() for m in messages]
+        kw = self._kwargs(max_tokens, temperature, stop)
+
+        def run() -> None:
+            pieces: list[str] = []
+            try:
+                with self._lock:
+                    t0 = time.perf_counter()
+                    for chunk in self.load().create_chat_completion(messages=msgs, stream=True, **kw):
+                        if cancel.is_set():
+                            break
+                        piece = chunk["choices"][0]["delta"].get("content") or ""
+                        if piece:
+                            pieces.append(piece)
+                            loop.call_soon_threadsafe(queue.put_nowait, piece)
+                if self.on_call:
+                    self.on_call({"prompt": msgs, "reply": "".join(pieces), "seconds": time.perf_counter() - t0})
+                loop.call_soon_threadsafe(queue.put_nowait, None)
+            except BaseException as e:  # delivered to the consumer
+                loop.call_soon_threadsafe(queue.put_nowait, e)
+
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        try:
+            while (item := await queue.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise LLMError(f"generation failed: {item}") from item
+                yield item
+        finally:
+            cancel.set()
+
+    def _format_prompt(self, messages: Sequence[Message]) -> str:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        llm = self.load()
+        template = llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise LLMError(f"{self.name} has no chat template in its GGUF; logprob scoring needs one.")
+        vocab_tok = lambda key: llm.detokenize([int(llm.metadata[key])]).decode("utf-8", "ignore") if key in llm.metadata else ""  # noqa: E731
+        fmt = Jinja2ChatFormatter(template=template, eos_token=vocab_tok("tokenizer.ggml.eos_token_id"),
+                                  bos_token=vocab_tok("tokenizer.ggml.bos_token_id"))
+        return str(fmt(messages=[m.model_dump() for m in messages]).prompt)
+
+    def logprob_choices_sync(self, messages: Sequence[Message], choices: Sequence[str]) -> dict[str, float]:
+        import numpy as np
+
+        with self._lock:
+            llm = self.load()
+            prompt = self._format_prompt(messages)
+            tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+            # Reuse the KV cache for the shared prefix, then evaluate the rest.
+            prefix = 0
+            for a, b in zip(llm._input_ids[: llm.n_tokens], tokens):
+                if a != b:
+                    break
+                prefix += 1
+            prefix = min(prefix, len(tokens) - 1)
+            llm.n_tokens = prefix
+            llm._ctx.kv_cache_seq_rm(-1, prefix, -1)
+            llm.eval(tokens[prefix:])
+            logits = np.asarray(llm.scores[llm.n_tokens - 1], dtype=np.float64)
+        logz = logits.max() + math.log(np.exp(logits - logits.max()).sum())
+        out: dict[str, float] = {}
+        for c in choices:
+            ids = llm.tokenize(c.encode("utf-8"), add_bos=False, special=False)
+            out[c] = float(logits[ids[0]] - logz) if ids else float("-inf")
+        return out
+
+    async def logprob_choices(self, messages: Sequence[Message], choices: Sequence[str]) -> dict[str, float]:
+        return await asyncio.to_thread(self.logprob_choices_sync, messages, choices)

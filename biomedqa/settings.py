@@ -1,0 +1,208 @@
+"""One nested Settings object, env ``BIOMEDQA_*`` (nested with ``__``), named JSON presets.
+
+Only ``api.py`` and ``cli.py`` build Settings from the environment; everything else receives them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, Union
+
+from platformdirs import user_cache_dir, user_data_dir
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from biomedqa.errors import ConfigError
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LLMSettings(_Group):
+    model: str = Field(
+        default="qwen2.5-coder-1.5b-instruct",
+        description="Registry name, path to a .gguf file, or hf:REPO/FILE (downloaded when online)",
+    )
+    n_ctx: int = 4096
+    n_threads: int | None = Field(default=None, description="None: all physical cores")
+    n_gpu_layers: int | None = Field(default=None, description="None: all layers when CUDA is available, else 0")
+    temperature: float = 0.0
+    max_tokens: int = 384
+    seed: int = 0
+    verbose: bool = False
+
+
+class IndexSettings(_Group):
+    embedder: str = Field(default="all-minilm-l6-v2", description="Registry name, local folder, or HF model id")
+    kind: Literal["flat", "hnsw", "ivf", "ivfpq"] = "flat"
+    nlist: int = Field(default=0, description="IVF lists; 0 chooses 4*sqrt(n)")
+    pq_m: int = 48
+    hnsw_m: int = 32
+    chunk_words: int = Field(default=220, description="Split texts longer than this many words")
+    chunk_overlap: int = 40
+    batch_size: int = 64
+    use_gpu: bool | None = Field(default=None, description="None: use FAISS GPU when available")
+
+
+class RetrievalSettings(_Group):
+    index: str = "minipubmed"
+    retriever: Literal["bm25", "dense", "hybrid"] = "hybrid"
+    k: int = 8
+    overfetch: int = Field(default=50, description="Candidates per retriever before fusion")
+    rrf_k: int = 60
+    weights: dict[str, float] = Field(default_factory=lambda: {"bm25": 1.0, "dense": 1.0})
+    hyde: bool = Field(default=False, description="Expand queries with LLM-written hypothetical abstracts")
+    hyde_n: int = 1
+    hyde_weight: float = Field(default=0.5, description="Weight of hypothetical docs vs the question in the dense query")
+    hyde_bm25: bool = True
+    hyde_max_tokens: int = 160
+
+
+class NCBISettings(_Group):
+    base_url: str = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+    blast_url: str = "https://blast.ncbi.nlm.nih.gov/Blast.cgi"
+    api_key: SecretStr | None = None
+    email: str = "biomedqa@example.org"
+    tool: str = "biomedqa"
+    timeout: float = 30.0
+    max_retries: int = 4
+    replay: list[Path] = Field(default_factory=list, description="Recordings to serve NCBI calls from")
+    record: Path | None = Field(default=None, description="Append live responses to this JSONL(.gz) file")
+    offline: bool = Field(default=False, description="Never touch the network (replay only)")
+
+
+class SQLSettings(_Group):
+    url: str | None = Field(default=None, description="SQLAlchemy URL; None: no SQL tool")
+    row_limit: int = 200
+    timeout_s: float = 10.0
+    max_repairs: int = 3
+    schema_notes: Path | None = None
+
+
+class AgentSettings(_Group):
+    plan: bool = True
+    grade: bool = True
+    reflect: bool = True
+    max_revisions: int = 1
+    max_retrievals: int = 2
+    use_eutils: bool = True
+    use_sql: bool = True
+    max_question_chars: int = 4000
+    evidence_chars: int = Field(default=700, description="Characters of each passage shown to the model")
+    max_evidence: int = 5
+
+
+class Settings(BaseSettings):
+    """All biomedqa settings. Env: ``BIOMEDQA_LLM__MODEL=...``, ``BIOMEDQA_HOME=...``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BIOMEDQA_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+    home: Path = Field(default_factory=lambda: Path(user_data_dir("biomedqa")), description="Indexes live here")
+    cache_dir: Path = Field(default_factory=lambda: Path(user_cache_dir("biomedqa")), description="Models, HyDE cache")
+    preset: str = "default"
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    ncbi: NCBISettings = Field(default_factory=NCBISettings)
+    sql: SQLSettings = Field(default_factory=SQLSettings)
+    agent: AgentSettings = Field(default_factory=AgentSettings)
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "indexes"
+
+    def snapshot(self) -> dict[str, Any]:
+        """JSON-able copy without secrets, for traces and manifests."""
+        return self.model_dump(mode="json", exclude={"ncbi": {"api_key"}})
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Settings:
+        """A copy with dotted overrides applied: {"llm.model": "smollm2-135m"}."""
+        data = self.model_dump()
+        for dotted, value in overrides.items():
+            node = data
+            *parents, leaf = dotted.split(".")
+            for p in parents:
+                if not isinstance(node.get(p), dict):
+                    raise ConfigError(f"unknown setting {dotted!r}.", hint="See the settings table in the README.")
+                node = node[p]
+            if leaf not in node:
+                raise ConfigError(f"unknown setting {dotted!r}.", hint="See the settings table in the README.")
+            node[leaf] = _coerce(value, node[leaf])
+        return _validate(data)
+
+
+MaybeSettings = Union[Settings, dict[str, Any], str, None]
+
+
+def _coerce(value: Any, current: Any) -> Any:
+    if not isinstance(value, str) or isinstance(current, str):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
+
+
+def _validate(data: dict[str, Any]) -> Settings:
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise ConfigError(f"bad setting {where}: {err['msg']}.", hint="Fix the value or drop it.") from e
+
+
+def preset_names() -> list[str]:
+    return sorted(p.name[:-5] for p in resources.files("biomedqa.configs").iterdir() if p.name.endswith(".json"))
+
+
+def load_preset(name: str) -> dict[str, Any]:
+    path = Path(name)
+    if path.suffix == ".json" and path.exists():
+        text = path.read_text()
+    else:
+        res = resources.files("biomedqa.configs") / f"{name}.json"
+        if not res.is_file():
+            raise ConfigError(
+                f"unknown preset {name!r}.", hint=f"Choose one of: {', '.join(preset_names())}, or a .json file."
+            )
+        text = res.read_text()
+    try:
+        data: dict[str, Any] = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"preset {name!r} is not valid JSON: {e}.") from e
+    return data
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def get_settings(config: MaybeSettings = None) -> Settings:
+    """Settings from an object, a dict, a preset name / JSON path, or the environment.
+
+    A preset is applied first, then ``BIOMEDQA_*`` environment variables on top of it.
+    """
+    if isinstance(config, Settings):
+        return config
+    if isinstance(config, dict):
+        return _validate(config)
+    name = config or os.environ.get("BIOMEDQA_PRESET", "default")
+    preset = load_preset(name)
+    try:
+        env_only = Settings()
+    except ValidationError as e:
+        err = e.errors()[0]
+        raise ConfigError(f"bad BIOMEDQA_ environment setting {'.'.join(map(str, err['loc']))}: {err['msg']}.") from e
+    env_set = env_only.model_dump(exclude_unset=True)
+    data = _merge(_merge(Settings.model_construct().model_dump(), preset), env_set)
+    data["preset"] = Path(name).stem
+    return _validate(data)

@@ -1,0 +1,78 @@
+"""Shared fixtures. Tests are offline (sockets blocked by pytest-socket, loopback allowed) and
+read real data from ../shared/data (or $BIOMEDQA_SHARED_DATA)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from biomedqa.settings import Settings, get_settings
+from biomedqa.shared_data import shared_data_dir
+from biomedqa.testing import HashEmbedder, ScriptedChatModel
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--no-llm", action="store_true", help="skip tests marked llm (real bundled GGUF model)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "llm: runs the real bundled GGUF model (short); skip with --no-llm")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--no-llm"):
+        skip = pytest.mark.skip(reason="--no-llm given")
+        for item in items:
+            if "llm" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    return shared_data_dir()
+
+
+@pytest.fixture(scope="session")
+def minipubmed_slice(shared_data: Path) -> list[dict[str, str]]:
+    """The first 600 records of the real mini-PubMed corpus (plus every record with a pmid in
+    a few fixed BioASQ qrels, so retrieval tests have real relevant documents)."""
+    rows = []
+    with gzip.open(shared_data / "derived/minipubmed/corpus.jsonl.gz", "rt") as f:
+        for i, line in enumerate(f):
+            if i >= 600:
+                break
+            rows.append(json.loads(line))
+    return rows
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Default settings with home in a temp dir; the model cache stays the user's (assembled once)."""
+    monkeypatch.setenv("BIOMEDQA_HOME", str(tmp_path / "home"))
+    return get_settings("default")
+
+
+@pytest.fixture
+def llm() -> ScriptedChatModel:
+    return ScriptedChatModel()
+
+
+@pytest.fixture
+def embedder() -> HashEmbedder:
+    return HashEmbedder(dim=64)
+
+
+@pytest.fixture(scope="session")
+def real_llm() -> Iterator[object]:
+    """The real bundled SmolLM2 model (fast) for the few end-to-end tests marked ``llm``."""
+    from biomedqa.llm import LlamaChatModel
+    from biomedqa.models import resolve_gguf
+
+    s = get_settings("fast")
+    model = LlamaChatModel(resolve_gguf("smollm2-135m", s.cache_dir), s.llm, name="smollm2-135m")
+    yield model
+    model.close()
