@@ -128,3 +128,13 @@ class Answer(BaseModel):
         out = self.model_dump(mode="json", exclude=None if with_trace else {"trace"})
         out["answer"] = self.text
         return out
+
+
+class AgentEvent(BaseModel):
+    """One streamed event of a run: a node finished, an answer token, or the final answer."""
+
+    kind: Literal["node", "token", "answer", "error"]
+    name: str = ""
+    text: str = Field(default="", description="Token text for kind=token; a one-line summary for kind=node")
+    data: dict[str, Any] = Field(default_factory=dict)
+    answer: Answer | None = None
