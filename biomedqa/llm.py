@@ -51,6 +51,27 @@ def parse_model(schema: type[M], text: str) -> M:
         raise LLMOutputError(f"model output does not fit {schema.__name__}: {e.errors()[0]['msg']}", raw=text) from e
 
 
+def _reset_perf(llm: Any) -> None:
+    try:
+        import llama_cpp
+
+        llama_cpp.llama_perf_context_reset(llm._ctx.ctx)
+    except Exception:  # perf counters are optional diagnostics
+        pass
+
+
+def _read_perf(llm: Any) -> dict[str, float]:
+    """Prompt-eval and generation milliseconds of the last call, from llama.cpp's counters."""
+    try:
+        import llama_cpp
+
+        d = llama_cpp.llama_perf_context(llm._ctx.ctx)
+        return {"prompt_s": d.t_p_eval_ms / 1000, "prompt_tokens": float(d.n_p_eval),
+                "gen_s": d.t_eval_ms / 1000, "gen_tokens": float(d.n_eval)}
+    except Exception:
+        return {}
+
+
 class LlamaChatModel:
     """A llama.cpp model loaded lazily, one call at a time (llama.cpp contexts are not thread-safe).
 
@@ -64,6 +85,7 @@ class LlamaChatModel:
         self._llm: Any = None
         self._lock = threading.Lock()
         self.on_call: Callable[[dict[str, Any]], None] | None = None
+        self.last_perf: dict[str, float] = {}
 
     # -- loading -------------------------------------------------------------------------
     def load(self) -> Any:
@@ -109,7 +131,9 @@ class LlamaChatModel:
         with self._lock:
             llm = self.load()
             t0 = time.perf_counter()
+            _reset_perf(llm)
             out = llm.create_chat_completion(messages=msgs, **kw)
+            self.last_perf = _read_perf(llm)
         text = out["choices"][0]["message"]["content"] or ""
         usage = out.get("usage", {})
         if self.on_call:
@@ -140,13 +164,16 @@ class LlamaChatModel:
             try:
                 with self._lock:
                     t0 = time.perf_counter()
-                    for chunk in self.load().create_chat_completion(messages=msgs, stream=True, **kw):
+                    llm = self.load()
+                    _reset_perf(llm)
+                    for chunk in llm.create_chat_completion(messages=msgs, stream=True, **kw):
                         if cancel.is_set():
                             break
                         piece = chunk["choices"][0]["delta"].get("content") or ""
                         if piece:
                             pieces.append(piece)
                             loop.call_soon_threadsafe(queue.put_nowait, piece)
+                    self.last_perf = _read_perf(llm)
                 if self.on_call:
                     self.on_call({"prompt": msgs, "reply": "".join(pieces), "seconds": time.perf_counter() - t0})
                 loop.call_soon_threadsafe(queue.put_nowait, None)
@@ -191,7 +218,9 @@ class LlamaChatModel:
             prefix = min(prefix, len(tokens) - 1)
             llm.n_tokens = prefix
             llm._ctx.kv_cache_seq_rm(-1, prefix, -1)
+            _reset_perf(llm)
             llm.eval(tokens[prefix:])
+            self.last_perf = _read_perf(llm)
             logits = np.asarray(llm.scores[llm.n_tokens - 1], dtype=np.float64)
         logz = logits.max() + math.log(np.exp(logits - logits.max()).sum())
         out: dict[str, float] = {}

@@ -1,0 +1,83 @@
+"""Sentences, [n] evidence references, and the mapping to citations of retrieved passages only."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from biomedqa.types import Citation, Passage
+
+REF_RX = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
+PMID_RX = re.compile(r"\[PMID:?\s*(\d+)\]", re.I)
+_SENT_RX = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
+_WORD_RX = re.compile(r"[a-z0-9][a-z0-9\-]+")
+STOP = frozenset(
+    "the a an and or of in on for to with by from as at is are was were be been this that these those it its "
+    "which who whom than then there their they them not no yes can may might could should would will also "
+    "into about over under between among such other more most less least very both each all any some has have "
+    "had do does did evidence study studies patients results showed show shows".split()
+)
+NO_ANSWER = "The evidence does not answer this question."
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences with their trailing [n] markers kept attached ("... effect. [1]" → one sentence)."""
+    parts = [p.strip() for p in _SENT_RX.split(text.strip()) if p.strip()]
+    out: list[str] = []
+    for p in parts:
+        if out and REF_RX.fullmatch(p.rstrip(". ")):
+            out[-1] = f"{out[-1]} {p}"
+        else:
+            out.append(p)
+    return out
+
+
+def refs_in(sentence: str, n_evidence: int) -> list[int]:
+    """1-based evidence numbers cited in a sentence, limited to those that exist."""
+    nums: list[int] = []
+    for m in REF_RX.finditer(sentence):
+        nums += [int(x) for x in re.split(r"\s*[,;]\s*", m.group(1))]
+    return [n for n in dict.fromkeys(nums) if 1 <= n <= n_evidence]
+
+
+def strip_refs(sentence: str) -> str:
+    return PMID_RX.sub("", REF_RX.sub("", sentence)).replace(" .", ".").strip()
+
+
+def render(sentence: str, refs: Sequence[int], evidence: Sequence[Passage]) -> str:
+    """Replace [n] markers by [PMID:x] (or [doc_id]) of retrieved passages."""
+    tags = "".join(
+        f"[PMID:{evidence[n - 1].pmid}]" if evidence[n - 1].pmid else f"[{evidence[n - 1].doc_id}]" for n in refs
+    )
+    body = strip_refs(sentence)
+    if not tags:
+        return body
+    return f"{body[:-1]} {tags}{body[-1]}" if body.endswith((".", "!", "?")) else f"{body} {tags}"
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in _WORD_RX.findall(text.lower()) if w not in STOP and len(w) > 2}
+
+
+def overlap(sentence: str, passages: Sequence[Passage]) -> float:
+    """Share of the sentence's content words found in the cited passages (0..1)."""
+    words = content_words(strip_refs(sentence))
+    if not words:
+        return 0.0
+    source = set().union(*(content_words(p.title + " " + p.text) for p in passages)) if passages else set()
+    return len(words & source) / len(words)
+
+
+def best_quote(sentence: str, passage: Passage, max_chars: int = 240) -> str:
+    """The passage sentence sharing most content words with the claim."""
+    claim = content_words(strip_refs(sentence))
+    cands = split_sentences(passage.text) or [passage.text]
+    best = max(cands, key=lambda c: len(claim & content_words(c)))
+    return best[:max_chars]
+
+
+def citations_for(refs: Sequence[int], sentence: str, evidence: Sequence[Passage]) -> list[Citation]:
+    return [
+        Citation(doc_id=p.doc_id, pmid=p.pmid, title=p.title, quote=best_quote(sentence, p))
+        for p in (evidence[n - 1] for n in refs)
+    ]

@@ -1,0 +1,51 @@
+"""The agent graph: plan → {retrieve, call_tools, query_sql} → grade → generate → reflect →
+(revise | reformulate → retrieve | finalize)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+
+from biomedqa.agent.nodes.call_tools import call_tools
+from biomedqa.agent.nodes.finalize import finalize
+from biomedqa.agent.nodes.generate import generate
+from biomedqa.agent.nodes.grade import grade
+from biomedqa.agent.nodes.plan import plan
+from biomedqa.agent.nodes.query_sql import query_sql
+from biomedqa.agent.nodes.reflect import after_reflect, reflect
+from biomedqa.agent.nodes.reformulate import reformulate, revise
+from biomedqa.agent.nodes.retrieve import retrieve
+from biomedqa.agent.state import AgentState
+from biomedqa.deps import Deps
+
+
+def route(state: AgentState, runtime: Runtime[Deps]) -> list[str]:
+    """Fan out to every source the plan chose; they run in parallel and join at grade."""
+    plan = state["plan"]
+    nodes = ["retrieve"]
+    if "eutils" in plan.tools and runtime.context.settings.agent.use_eutils:
+        nodes.append("call_tools")
+    if "sql" in plan.tools and runtime.context.settings.sql.url:
+        nodes.append("query_sql")
+    return nodes
+
+
+def build_graph() -> Any:
+    g = StateGraph(AgentState, context_schema=Deps)
+    for name, fn in [("plan", plan), ("retrieve", retrieve), ("call_tools", call_tools), ("query_sql", query_sql),
+                     ("grade", grade), ("generate", generate), ("reflect", reflect), ("revise", revise),
+                     ("reformulate", reformulate), ("finalize", finalize)]:
+        g.add_node(name, fn)
+    g.add_edge(START, "plan")
+    g.add_conditional_edges("plan", route, ["retrieve", "call_tools", "query_sql"])
+    for src in ("retrieve", "call_tools", "query_sql"):
+        g.add_edge(src, "grade")
+    g.add_edge("grade", "generate")
+    g.add_edge("generate", "reflect")
+    g.add_conditional_edges("reflect", after_reflect, ["revise", "reformulate", "finalize"])
+    g.add_edge("revise", "generate")
+    g.add_edge("reformulate", "retrieve")
+    g.add_edge("finalize", END)
+    return g.compile()

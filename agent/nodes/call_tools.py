@@ -1,0 +1,34 @@
+"""call_tools: NCBI E-utilities chains (gene, SNP, OMIM, BLAST) for questions that need them."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from biomedqa.agent.llm_io import node_event
+from biomedqa.agent.state import AgentState
+from biomedqa.deps import Deps
+from biomedqa.errors import BiomedQAError
+from biomedqa.types import ToolCall
+
+
+async def call_tools(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    from biomedqa.tools.eutils.chains import answer_gene_question
+
+    t0 = time.perf_counter()
+    deps = runtime.context
+    try:
+        result = await answer_gene_question(state["question"], deps.llm, deps.eutils)
+    except BiomedQAError as e:  # a failed lookup is recorded; retrieval may still answer
+        call = ToolCall(tool="eutils", args={"question": state["question"]}, ok=False, error=str(e))
+        return {"tool_calls": [call], "events": [node_event("call_tools", t0, f"failed: {e}")]}
+    passages = list(result.passages)
+    summary = f"{len(result.tool_calls)} calls, {len(passages)} records; tool answer: {result.answer[:80]!r}"
+    return {
+        "passages": passages,
+        "tool_calls": list(result.tool_calls),
+        "events": [node_event("call_tools", t0, summary, tool_answer=result.answer,
+                              calls=[c.model_dump(mode="json") for c in result.tool_calls])],
+    }

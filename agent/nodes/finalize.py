@@ -1,0 +1,56 @@
+"""finalize: keep supported sentences, render [PMID:n] citations of retrieved passages only."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from biomedqa.agent.citations import NO_ANSWER, citations_for, refs_in, render, split_sentences
+from biomedqa.agent.llm_io import node_event
+from biomedqa.agent.state import AgentState
+from biomedqa.deps import Deps
+from biomedqa.types import Citation, SentenceSupport
+
+
+def _kept(support: list[SentenceSupport], text: str) -> list[SentenceSupport]:
+    if support:
+        return [s for s in support if s.verdict != "unsupported"]
+    # Not self-checked (reflection produced no verdicts): keep sentences that cite evidence.
+    return [SentenceSupport(sentence=s, verdict="partial", reason="not checked") for s in split_sentences(text)]
+
+
+async def finalize(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    evidence = state.get("evidence", [])
+    draft = state["draft"]
+    support = state.get("support", [])
+    kept = _kept(support, draft.text) if draft.text.strip() != NO_ANSWER else []
+    sentences: list[str] = []
+    citations: dict[str, Citation] = {}
+    final_support: list[SentenceSupport] = []
+    for s in kept:
+        refs = refs_in(s.sentence, len(evidence))
+        if not refs and s.reason == "not checked":
+            continue
+        rendered = render(s.sentence, refs, evidence)
+        sentences.append(rendered)
+        final_support.append(s.model_copy(update={"sentence": rendered}))
+        for c in citations_for(refs, s.sentence, evidence):
+            citations.setdefault(c.doc_id, c)
+    prefix = ""
+    if draft.choice:
+        options = state.get("options") or {}
+        label = options.get(draft.choice, "")
+        prefix = f"{draft.choice}. {label}".strip() if label else draft.choice
+    body = " ".join(sentences)
+    if not body and not draft.choice:
+        body = NO_ANSWER
+    text = f"{prefix} — {body}" if prefix and body else (prefix or body)
+    grounded = bool(final_support) and all(s.verdict == "supported" for s in final_support)
+    final = {"text": text, "choice": draft.choice, "citations": list(citations.values()),
+             "support": final_support, "grounded": grounded if (support or final_support) else None,
+             "scores": draft.scores}
+    ev = node_event("finalize", t0, f"{len(sentences)} sentences, {len(citations)} citations, grounded={final['grounded']}")
+    return {"final": final, "events": [ev]}

@@ -1,0 +1,80 @@
+"""generate: write the draft from graded evidence — free text with [n] references, or an option
+chosen by the model's likelihood of each option letter plus a short cited rationale."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from biomedqa.agent import prompts
+from biomedqa.agent.citations import NO_ANSWER
+from biomedqa.agent.llm_io import call_llm, node_event, score_choices
+from biomedqa.agent.state import AgentState, Draft
+from biomedqa.deps import Deps
+from biomedqa.types import Message, TraceEvent
+
+YESNO = {"yesno": {"A": "yes", "B": "no"}, "yesnomaybe": {"A": "yes", "B": "no", "C": "maybe"}}
+
+
+def options_for(state: AgentState) -> dict[str, str]:
+    fmt = state.get("format", "free")
+    return dict(state.get("options") or YESNO.get(fmt, {}))
+
+
+async def _stream_text(deps: Deps, runtime: Runtime[Deps], msgs: list[Message], max_tokens: int) -> tuple[str, TraceEvent]:
+    t0 = time.perf_counter()
+    pieces: list[str] = []
+    async for piece in deps.llm.stream(msgs, max_tokens=max_tokens):
+        pieces.append(piece)
+        runtime.stream_writer({"token": piece})
+    text = "".join(pieces).strip()
+    ev = TraceEvent(kind="llm", name="generate", seconds=time.perf_counter() - t0,
+                    data={"prompt": "\n".join(m.content for m in msgs), "reply": text, "schema": None,
+                          "perf": dict(getattr(deps.llm, "last_perf", {}))})
+    return text, ev
+
+
+async def _free(state: AgentState, deps: Deps, runtime: Runtime[Deps]) -> tuple[Draft, list[TraceEvent]]:
+    evidence = state.get("evidence", [])
+    if not evidence:
+        return Draft(text=NO_ANSWER), []
+    feedback = state.get("feedback", "")
+    user = prompts.ANSWER_FREE.format(
+        evidence=prompts.evidence_block(evidence, deps.settings.agent.evidence_chars),
+        question=state["question"], feedback=f"\n{feedback}" if feedback else "",
+    )
+    text, ev = await _stream_text(deps, runtime, prompts.chat(user, state.get("history", [])), deps.settings.llm.max_tokens)
+    return Draft(text=text or NO_ANSWER), [ev]
+
+
+async def _closed(state: AgentState, deps: Deps, runtime: Runtime[Deps]) -> tuple[Draft, list[TraceEvent]]:
+    options = options_for(state)
+    evidence = state.get("evidence", [])
+    block = prompts.evidence_block(evidence, deps.settings.agent.evidence_chars)
+    if evidence:
+        user = prompts.ANSWER_CHOICE.format(evidence=block, question=state["question"], options=prompts.options_block(options))
+    else:
+        user = prompts.COT_CHOICE.format(question=state["question"], options=prompts.options_block(options))
+    scores, ev = await score_choices(deps.llm, "choose", prompts.chat(user), list(options))
+    choice = max(scores, key=scores.__getitem__)
+    events = [ev]
+    text = f"{choice}. {options[choice]}"
+    if evidence and deps.settings.agent.reflect:
+        ask = prompts.RATIONALE.format(evidence=block, question=state["question"], choice=f"{choice}. {options[choice]}")
+        rationale, ev2 = await call_llm(deps.llm, "rationale", prompts.chat(ask), max_tokens=96)
+        events.append(ev2)
+        if rationale:
+            text = rationale.strip()
+    runtime.stream_writer({"token": text})
+    return Draft(text=text, choice=choice, scores=scores), events
+
+
+async def generate(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    deps = runtime.context
+    closed = state.get("format", "free") != "free" or bool(state.get("options"))
+    draft, events = await (_closed if closed else _free)(state, deps, runtime)
+    events.append(node_event("generate", t0, f"draft of {len(draft.text)} chars" + (f", choice {draft.choice}" if draft.choice else "")))
+    return {"draft": draft, "events": events}

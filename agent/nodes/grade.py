@@ -1,0 +1,59 @@
+"""grade: keep the passages that help answer the question (one batched, constrained model call)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from langgraph.runtime import Runtime
+from pydantic import BaseModel, Field
+
+from biomedqa.agent import prompts
+from biomedqa.agent.llm_io import call_llm, node_event
+from biomedqa.agent.state import AgentState
+from biomedqa.deps import Deps
+from biomedqa.types import Passage
+
+TOOL_SOURCES = {"eutils", "sql"}
+
+
+class Relevant(BaseModel):
+    relevant: list[int] = Field(default_factory=list, description="1-based numbers of helpful passages")
+
+
+def rank_candidates(passages: list[Passage], limit: int) -> tuple[list[Passage], list[Passage]]:
+    """Split into tool records (always kept) and the best literature passages (by score)."""
+    tools = [p for p in passages if p.source in TOOL_SOURCES]
+    lit = sorted((p for p in passages if p.source not in TOOL_SOURCES), key=lambda p: -p.score)
+    seen: set[str] = set()
+    unique = []
+    for p in lit:  # one passage per article: chunks of the same PMID add little for a small model
+        key = p.pmid or p.doc_id
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return tools, unique[: max(limit * 2, limit)]
+
+
+async def grade(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    deps = runtime.context
+    limit = deps.settings.agent.max_evidence
+    tools, lit = rank_candidates(state.get("passages", []), limit)
+    events = []
+    closed = state.get("format", "free") != "free"
+    if deps.settings.agent.grade and lit:
+        block = prompts.evidence_block(lit, 300)
+        msgs = prompts.chat(prompts.GRADE.format(question=state["question"], passages=block))
+        got, ev = await call_llm(deps.llm, "grade", msgs, schema=Relevant, max_tokens=48)
+        events.append(ev)
+        if got is not None:
+            keep = {i for i in got.relevant if 1 <= i <= len(lit)}
+            kept = [p for i, p in enumerate(lit, 1) if i in keep]
+            if kept or not closed:
+                lit = kept
+    evidence = [*tools[:limit], *lit[: max(limit - len(tools), 2)]]
+    n_in = len(state.get("passages", []))
+    events.append(node_event("grade", t0, f"kept {len(evidence)}/{n_in} passages",
+                             kept=[p.doc_id for p in evidence]))
+    return {"evidence": evidence, "events": events}

@@ -1,0 +1,62 @@
+"""Graph state: a TypedDict with reducers on the fields that accumulate across nodes."""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
+
+from biomedqa.types import AnswerFormat, Message, Passage, SentenceSupport, ToolCall, TraceEvent
+
+ToolName = Literal["pubmed", "eutils", "sql"]
+
+
+class Plan(BaseModel):
+    """What the planner decided. Constrained output of the model, or the deterministic fallback."""
+
+    sub_questions: list[str] = Field(default_factory=list, description="At most 3 short sub-questions")
+    tools: list[ToolName] = Field(default_factory=lambda: ["pubmed"], description="Sources to consult")
+    needs_retrieval: bool = Field(default=True, description="False only for questions answerable without evidence")
+    search_query: str = Field(default="", description="Keyword query for the literature index")
+    source: Literal["model", "fallback"] = "fallback"
+
+
+class Draft(BaseModel):
+    """A generated answer before self-checking: text with [n] evidence references, optional choice."""
+
+    text: str
+    choice: str | None = None
+    scores: dict[str, float] = Field(default_factory=dict, description="Option log-probabilities, closed formats")
+
+
+def merge_passages(left: list[Passage] | None, right: list[Passage] | None) -> list[Passage]:
+    """Union by doc_id keeping the higher score; order: best score first, stable. ``None`` resets."""
+    if right is None:
+        return []
+    best: dict[str, Passage] = {}
+    for p in [*(left or []), *right]:
+        if p.doc_id not in best or p.score > best[p.doc_id].score:
+            best[p.doc_id] = p
+    return list(best.values())  # dicts keep first-insertion order
+
+
+class AgentState(TypedDict, total=False):
+    question: str
+    history: list[Message]
+    options: dict[str, str]
+    format: AnswerFormat
+    plan: Plan
+    queries: list[str]
+    expansions: list[str]
+    passages: Annotated[list[Passage], merge_passages]
+    tool_calls: Annotated[list[ToolCall], operator.add]
+    events: Annotated[list[TraceEvent], operator.add]
+    evidence: list[Passage]
+    draft: Draft
+    support: list[SentenceSupport]
+    feedback: str
+    revisions: int
+    retrievals: int
+    final: dict[str, Any]
