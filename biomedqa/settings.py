@@ -46,6 +46,12 @@ class IndexSettings(_Group):
     chunk_overlap: int = 40
     batch_size: int = 64
     use_gpu: bool | None = Field(default=None, description="None: use FAISS GPU when available")
+    nprobe: int = Field(default=32, description="IVF lists probed per query")
+    ef_search: int = Field(default=128, description="HNSW efSearch at query time")
+    shard_size: int = Field(default=8192, description="Docs per saved embedding shard (resumable builds)")
+    bm25_stemmer: str | None = Field(default="english", description="Snowball stemmer for BM25 (needs PyStemmer); none: off")
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
 
 
 class RetrievalSettings(_Group):
@@ -73,6 +79,9 @@ class NCBISettings(_Group):
     replay: list[Path] = Field(default_factory=list, description="Recordings to serve NCBI calls from")
     record: Path | None = Field(default=None, description="Append live responses to this JSONL(.gz) file")
     offline: bool = Field(default=False, description="Never touch the network (replay only)")
+    blast_first_wait: float = Field(default=10.0, description="Seconds before the first BLAST poll (at least RTOE)")
+    blast_poll_interval: float = Field(default=60.0, description="Seconds between polls of one BLAST RID")
+    blast_max_polls: int = 20
 
 
 class SQLSettings(_Group):

@@ -1,0 +1,213 @@
+"""``build_index``: corpus files → document store + BM25 + embedding shards → FAISS + manifest.
+
+The build is resumable: embeddings are saved in shards under ``<index>/.build/shards`` and a
+rerun over the same inputs and settings skips the shards already written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from biomedqa.errors import InputError
+from biomedqa.indexes import faiss_index
+from biomedqa.indexes.chunk import Doc, chunk_records
+from biomedqa.indexes.embed import embed_batches, load_embedder
+from biomedqa.indexes.ingest import IngestReport, expand_paths, iter_records
+from biomedqa.indexes.lexical import BM25Index, Tokenizer, resolve_tokenizer_config
+from biomedqa.indexes.manifest import MANIFEST, IndexInfo, SourceFile, checksum_files, sha256_file, write_manifest
+from biomedqa.indexes.store import DocStore
+from biomedqa.interfaces import Embedder
+from biomedqa.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+PARTS = ("docs.sqlite", "faiss.index", "bm25", "groups.npy")
+INSERT_BATCH = 1000
+
+
+def check_name(name: str) -> None:
+    """Index names are folder names: letters, digits, ``.``, ``_``, ``-``."""
+    if not NAME_RE.match(name or ""):
+        raise InputError(f"bad index name {name!r}.", hint="Use letters, digits, '.', '_' or '-' (e.g. pubmed-2024).")
+
+
+def _build_key(sources: Sequence[SourceFile], embedder: Embedder, settings: Settings, tok: dict[str, Any]) -> str:
+    cfg = settings.index
+    parts = {
+        "sources": [s.sha256 for s in sources], "embedder": embedder.name, "dim": embedder.dim,
+        "chunk": [cfg.chunk_words, cfg.chunk_overlap], "shard": cfg.shard_size, "tok": tok,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _prepare_work(work: Path, key: str) -> None:
+    """Keep ``work`` (and its finished shards) only when it belongs to the same build."""
+    key_file = work / "key"
+    if work.exists() and (not key_file.exists() or key_file.read_text().strip() != key):
+        logger.info("index build: discarding partial build with different inputs/settings")
+        shutil.rmtree(work)
+    (work / "shards").mkdir(parents=True, exist_ok=True)
+    key_file.write_text(key)
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool) -> Iterator[Any]:
+    if not enabled:
+        yield None
+        return
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    from biomedqa.cli_common import stderr_console
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TimeRemainingColumn(), console=stderr_console()) as prog:
+        yield prog
+
+
+def _ingest(files: list[Path], store: DocStore, settings: Settings, tok: Tokenizer, report: IngestReport,
+            prog: Any) -> tuple[int, list[list[int]], dict[str, int], np.ndarray]:
+    """Stream records → chunks → store rows and BM25 term ids.
+
+    Returns (docs, term ids per doc, vocab, group per doc); chunks of one record share a group.
+    """
+    task = prog.add_task("reading + BM25", total=None) if prog else None
+    vocab: dict[str, int] = {}
+    ids: list[list[int]] = []
+    groups: list[int] = []
+    batch: list[Doc] = []
+    n = 0
+    for doc in chunk_records(iter_records(files, report), settings.index.chunk_words, settings.index.chunk_overlap):
+        ids.append([vocab.setdefault(t, len(vocab)) for t in tok(doc.lexical_text())])
+        groups.append(groups[-1] if doc.chunk and doc.chunk > 1 else len(groups))
+        batch.append(doc)
+        if len(batch) >= INSERT_BATCH:
+            store.add_many(n, batch)
+            n += len(batch)
+            batch = []
+            if prog:
+                prog.update(task, completed=n)
+    store.add_many(n, batch)
+    n += len(batch)
+    if prog:
+        prog.update(task, completed=n, total=n)
+    return n, ids, vocab, np.asarray(groups, dtype=np.int64)
+
+
+def _save_npy(path: Path, arr: np.ndarray) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as f:
+        np.save(f, arr)
+    os.replace(tmp, path)
+
+
+def _embed_shards(store: DocStore, n: int, embedder: Embedder, settings: Settings, folder: Path,
+                  prog: Any) -> list[Path]:
+    """Embed rows shard by shard; shards already on disk are reused."""
+    size = settings.index.shard_size
+    shards = [folder / f"shard_{i:05d}.npy" for i in range((n + size - 1) // size)]
+    task = prog.add_task(f"embedding ({embedder.name})", total=n) if prog else None
+    for i, shard in enumerate(shards):
+        lo, hi = i * size, min(n, (i + 1) * size)
+        if shard.exists() and np.load(shard, mmap_mode="r").shape == (hi - lo, embedder.dim):
+            logger.info("index build: shard %d already embedded, skipping", i)
+        else:
+            parts = []
+            for vecs in embed_batches(store.iter_embed_texts(lo, hi), embedder, settings.index.batch_size):
+                parts.append(vecs)
+                if prog:
+                    prog.advance(task, len(vecs))
+            _save_npy(shard, np.concatenate(parts).astype(np.float32))
+            continue
+        if prog:
+            prog.advance(task, hi - lo)
+    return shards
+
+
+def _finalize(work: Path, root: Path) -> None:
+    for part in PARTS:
+        dest = root / part
+        if dest.is_dir():
+            shutil.rmtree(dest)
+        elif dest.exists():
+            dest.unlink()
+        os.replace(work / part, dest)
+
+
+def build_index(paths: Sequence[Path], name: str, settings: Settings, *, embedder: Embedder | None = None,
+                progress: bool = True) -> IndexInfo:
+    """Build (or resume building) the index ``name`` under ``settings.index_dir``.
+
+    Args:
+        paths: JSONL(.gz), PubMed XML(.gz) or MEDLINE files, or folders of them.
+        name: Index name (a folder name).
+        settings: Index settings (embedder, kind, chunking, BM25) and the index dir.
+        embedder: Use this embedder instead of loading ``settings.index.embedder``.
+        progress: Show rich progress bars on stderr.
+
+    Returns:
+        The manifest of the finished index.
+
+    Raises:
+        InputError: a bad name, a missing file, or a corpus with no usable records.
+    """
+    t0 = time.perf_counter()
+    check_name(name)
+    files = expand_paths(paths)
+    root = settings.index_dir / name
+    work = root / ".build"
+    sources = [SourceFile(path=str(p.resolve()), sha256=sha256_file(p), bytes=p.stat().st_size) for p in files]
+    emb = embedder or load_embedder(settings)
+    tok_cfg = resolve_tokenizer_config(settings.index.bm25_stemmer)
+    tok = Tokenizer(tok_cfg)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / MANIFEST).unlink(missing_ok=True)  # an interrupted rebuild must not look finished
+    _prepare_work(work, _build_key(sources, emb, settings, tok_cfg.model_dump()))
+    (work / "docs.sqlite").unlink(missing_ok=True)
+    store = DocStore(work / "docs.sqlite", writable=True)
+    report = IngestReport()
+    try:
+        with _progress(progress) as prog:
+            n, term_ids, vocab, groups = _ingest(files, store, settings, tok, report, prog)
+            if report.skipped:
+                logger.warning("index build: %s", report.summary())
+            if n == 0:
+                raise InputError(f"no usable records in {', '.join(map(str, files))}.",
+                                 hint="Each record needs an id (pmid/id) and a title or text.")
+            shards = _embed_shards(store, n, emb, settings, work / "shards", prog)
+    finally:
+        store.close()
+    index = faiss_index.build_from_shards(shards, settings.index, emb.dim, n)
+    faiss_index.save(index, work / "faiss.index")
+    _save_npy(work / "groups.npy", groups)
+    from bm25s.tokenization import Tokenized
+
+    bm25 = BM25Index.build(Tokenized(ids=term_ids, vocab=vocab), tok,  # type: ignore[arg-type]
+                           settings.index.bm25_k1, settings.index.bm25_b)
+    bm25.save(work / "bm25")
+    _finalize(work, root)
+    shutil.rmtree(work, ignore_errors=True)
+    files_sha, sizes = checksum_files(root)
+    seconds = time.perf_counter() - t0
+    info = IndexInfo(
+        name=name, path=str(root), embedder=emb.name, dim=emb.dim, docs=n, records=report.records, kind=settings.index.kind,
+        faiss_class=type(index).__name__, tokenizer=tok_cfg.model_dump(), build=settings.index.model_dump(mode="json"),
+        sources=sources, files=files_sha, file_bytes=sizes, skipped=report.skipped,
+        seconds=round(seconds, 2), docs_per_s=round(n / seconds, 1) if seconds else 0.0,
+    )
+    write_manifest(root, info)
+    logger.info("index %s: %d docs from %d records in %.1fs", name, n, info.records, seconds)
+    return info

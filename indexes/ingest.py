@@ -1,0 +1,249 @@
+"""Streaming readers for corpus files: JSONL(.gz), PubMed XML(.gz) and MEDLINE text.
+
+Every reader yields :class:`Record` objects one at a time and never loads a whole file. Bad
+lines or records are reported to an :class:`IngestReport` (``file:line: reason``) and skipped,
+so one broken line does not stop a build.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import BaseModel, Field
+
+from biomedqa.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+XML_SUFFIXES = {".xml"}
+MEDLINE_SUFFIXES = {".txt", ".medline", ".nbib"}
+ID_KEYS = ("pmid", "id", "_id", "doc_id", "PMID")
+TEXT_KEYS = ("text", "abstract", "contents", "body")
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One source document before chunking."""
+
+    id: str
+    title: str
+    text: str
+    pmid: str | None = None
+    year: int | None = None
+
+
+class IngestReport(BaseModel):
+    """What ingestion read and what it had to skip."""
+
+    files: int = 0
+    records: int = 0
+    skipped: int = 0
+    problems: list[str] = Field(default_factory=list, description="First problems as 'file:line: reason'")
+    max_problems: int = 50
+
+    def problem(self, path: Path, line: int | None, reason: str) -> None:
+        """Count one skipped line/record and remember where it was."""
+        self.skipped += 1
+        if len(self.problems) < self.max_problems:
+            where = f"{path}:{line}" if line is not None else str(path)
+            self.problems.append(f"{where}: {reason}")
+
+    def summary(self) -> str:
+        """A one-paragraph warning summary (empty when nothing was skipped)."""
+        if not self.skipped:
+            return ""
+        more = self.skipped - len(self.problems)
+        lines = [f"skipped {self.skipped} malformed line(s)/record(s):", *self.problems]
+        if more > 0:
+            lines.append(f"... and {more} more")
+        return "\n".join(lines)
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")
+    return path.open("rb")
+
+
+def detect_format(path: Path) -> str:
+    """``jsonl``, ``pubmed-xml`` or ``medline`` from the suffix, else from the first bytes."""
+    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
+    last = suffixes[-1] if suffixes else ""
+    if last in JSONL_SUFFIXES:
+        return "jsonl"
+    if last in XML_SUFFIXES:
+        return "pubmed-xml"
+    if last in MEDLINE_SUFFIXES:
+        return "medline"
+    try:
+        with _open_binary(path) as f:
+            head = f.read(512).lstrip()
+    except (OSError, EOFError) as e:
+        raise InputError(f"cannot read {path}: {e}.", hint="Check that the file is readable.") from e
+    if head.startswith(b"{"):
+        return "jsonl"
+    if head.startswith(b"<"):
+        return "pubmed-xml"
+    if head.startswith(b"PMID-"):
+        return "medline"
+    raise InputError(
+        f"unknown corpus format for {path}.",
+        hint="Use .jsonl(.gz) with pmid/title/text, PubMed XML (.xml/.xml.gz) or MEDLINE text (.txt).",
+    )
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files named directly, plus corpus files found inside named folders; errors for missing paths."""
+    out: list[Path] = []
+    known = JSONL_SUFFIXES | XML_SUFFIXES | MEDLINE_SUFFIXES
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(
+                f for f in p.rglob("*")
+                if f.is_file() and any(s.lower() in known for s in f.suffixes)
+            )
+            if not found:
+                raise InputError(f"no corpus files in folder {p}.", hint="Put .jsonl/.xml/.txt(.gz) files there.")
+            out.extend(found)
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise InputError(f"corpus file {p} does not exist.", hint="Check the path.")
+    if not out:
+        raise InputError("no corpus files given.", hint="Pass at least one .jsonl, .xml or MEDLINE file.")
+    return out
+
+
+def _year(value: Any) -> int | None:
+    m = re.search(r"\b(1[89]\d\d|20\d\d)\b", str(value)) if value else None
+    return int(m.group(1)) if m else None
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return " ".join(str(v).strip() for v in value if v)
+    return str(value or "").strip()
+
+
+def record_from_dict(obj: dict[str, Any]) -> Record:
+    """A Record from a JSON object; ValueError says what is missing."""
+    rid = next((str(obj[k]).strip() for k in ID_KEYS if obj.get(k) not in (None, "")), "")
+    if not rid:
+        raise ValueError(f"no id field (one of {', '.join(ID_KEYS[:4])})")
+    title = _text(obj.get("title"))
+    text = next((_text(obj[k]) for k in TEXT_KEYS if obj.get(k)), "")
+    if not title and not text:
+        raise ValueError("empty title and text")
+    pmid = str(obj.get("pmid") or rid).strip()
+    return Record(id=rid, title=title, text=text, pmid=pmid if pmid.isdigit() else None, year=_year(obj.get("year")))
+
+
+def read_jsonl(path: Path, report: IngestReport) -> Iterator[Record]:
+    """Stream a JSONL(.gz) file; malformed lines go to ``report``."""
+    lineno = 0
+    try:
+        with _open_binary(path) as f:
+            for lineno, raw in enumerate(f, 1):
+                if not raw.strip():
+                    continue
+                try:
+                    obj = json.loads(raw)
+                    if not isinstance(obj, dict):
+                        raise ValueError("not a JSON object")
+                    yield record_from_dict(obj)
+                except (ValueError, UnicodeDecodeError) as e:
+                    report.problem(path, lineno, str(e).splitlines()[0][:160])
+    except (OSError, EOFError, gzip.BadGzipFile) as e:
+        report.problem(path, lineno + 1, f"file unreadable or truncated here ({type(e).__name__}: {e})")
+
+
+def _pubmed_record(article: dict[str, Any]) -> Record | None:
+    citation = article.get("MedlineCitation") or {}
+    pmid = str(citation.get("PMID", "")).strip()
+    art = citation.get("Article") or {}
+    title = str(art.get("ArticleTitle", "")).strip()
+    abstract = art.get("Abstract") or {}
+    parts = []
+    for piece in abstract.get("AbstractText", []) or []:
+        label = getattr(piece, "attributes", {}).get("Label")
+        parts.append(f"{label}: {piece}" if label else str(piece))
+    if not pmid or not (title or parts):
+        return None
+    issue = (art.get("Journal") or {}).get("JournalIssue") or {}
+    date = issue.get("PubDate") or {}
+    year = _year(date.get("Year") or date.get("MedlineDate"))
+    return Record(id=pmid, title=title, text=" ".join(parts).strip(), pmid=pmid if pmid.isdigit() else None, year=year)
+
+
+def read_pubmed_xml(path: Path, report: IngestReport) -> Iterator[Record]:
+    """Stream PubMed XML (efetch output or annual baseline files) with ``Bio.Entrez.parse``."""
+    from Bio import Entrez
+
+    n = 0
+    try:
+        with _open_binary(path) as f:
+            for n, item in enumerate(Entrez.parse(f, validate=False), 1):
+                if not isinstance(item, dict) or "MedlineCitation" not in item:
+                    continue  # PubmedBookArticle, DeleteCitation: nothing to index
+                rec = _pubmed_record(item)
+                if rec is None:
+                    report.problem(path, None, f"article #{n}: no PMID or no title/abstract")
+                else:
+                    yield rec
+    except Exception as e:  # Bio raises its own XML errors and expat errors carry the line number
+        report.problem(path, None, f"XML parsing stopped after {n} article(s): {str(e).splitlines()[0][:200]}")
+
+
+class _CountingText(io.TextIOBase):
+    """A text iterator over binary lines that remembers the current line number."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.lineno = 0
+
+    def __iter__(self) -> Iterator[str]:  # type: ignore[override]
+        for line in self.raw:
+            self.lineno += 1
+            yield line.decode("utf-8", errors="replace")
+
+
+def read_medline(path: Path, report: IngestReport) -> Iterator[Record]:
+    """Stream MEDLINE text records with ``Bio.Medline.parse``."""
+    from Bio import Medline
+
+    with _open_binary(path) as raw:
+        lines = _CountingText(raw)
+        try:
+            for rec in Medline.parse(lines):
+                pmid = str(rec.get("PMID", "")).strip()
+                title, text = _text(rec.get("TI")), _text(rec.get("AB"))
+                if not pmid or not (title or text):
+                    report.problem(path, lines.lineno, "MEDLINE record without PMID or TI/AB")
+                    continue
+                yield Record(id=pmid, title=title, text=text, pmid=pmid if pmid.isdigit() else None,
+                             year=_year(rec.get("DP")))
+        except (OSError, EOFError, ValueError) as e:
+            report.problem(path, lines.lineno, f"unreadable MEDLINE ({type(e).__name__}: {e})")
+
+
+READERS = {"jsonl": read_jsonl, "pubmed-xml": read_pubmed_xml, "medline": read_medline}
+
+
+def iter_records(paths: Iterable[Path], report: IngestReport) -> Iterator[Record]:
+    """Records from every file, in order; the format of each file is detected on its own."""
+    for path in expand_paths(paths):
+        fmt = detect_format(path)
+        report.files += 1
+        logger.info("ingest: reading %s as %s", path, fmt)
+        for rec in READERS[fmt](path, report):
+            report.records += 1
+            yield rec

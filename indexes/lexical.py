@@ -1,0 +1,130 @@
+"""BM25 over the same tokenisation at build and query time (bm25s, English stop words, stemming)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from biomedqa.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")
+
+
+class TokenizerConfig(BaseModel):
+    """How texts become BM25 terms; saved in the manifest so queries are tokenised the same way."""
+
+    model_config = ConfigDict(frozen=True)
+    stopwords: str = "en"
+    stemmer: str | None = "english"
+    lowercase: bool = True
+
+
+def stemmer_available() -> bool:
+    """Whether PyStemmer (Snowball stemmers) is installed."""
+    try:
+        import Stemmer  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class Tokenizer:
+    """Lower-case word tokens (2+ chars), stop words dropped, Snowball-stemmed when configured."""
+
+    def __init__(self, config: TokenizerConfig) -> None:
+        import bm25s.stopwords as sw
+
+        self.config = config
+        self.stop = frozenset(sw.STOPWORDS_EN if config.stopwords == "en" else ())
+        self._stem: Any = None
+        if config.stemmer:
+            try:
+                import Stemmer
+            except ImportError as e:
+                raise ConfigError(
+                    f"this BM25 index uses the {config.stemmer} stemmer but PyStemmer is not installed.",
+                    hint="pip install PyStemmer, or rebuild the index with -o index.bm25_stemmer=none",
+                ) from e
+            self._stem = Stemmer.Stemmer(config.stemmer).stemWords
+
+    def __call__(self, text: str) -> list[str]:
+        words = [w for w in TOKEN_RE.findall(text.lower() if self.config.lowercase else text) if w not in self.stop]
+        return list(self._stem(words)) if self._stem else words
+
+    def many(self, texts: Sequence[str]) -> list[list[str]]:
+        """Tokenise several texts."""
+        return [self(t) for t in texts]
+
+
+def resolve_tokenizer_config(stemmer: str | None) -> TokenizerConfig:
+    """The config for a build: falls back to no stemming (with a warning) when PyStemmer is absent."""
+    stemmer = None if stemmer in (None, "", "none") else stemmer
+    if stemmer and not stemmer_available():
+        logger.warning("PyStemmer is not installed: building BM25 without stemming")
+        stemmer = None
+    return TokenizerConfig(stemmer=stemmer)
+
+
+class BM25Index:
+    """A bm25s index plus its tokenizer; ``search`` returns (scores, row ids) like FAISS."""
+
+    def __init__(self, model: Any, tokenizer: Tokenizer) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.num_docs = int(model.scores["num_docs"])
+
+    @classmethod
+    def build(cls, corpus_tokens: list[list[str]], tokenizer: Tokenizer, k1: float, b: float,
+              method: str = "lucene") -> BM25Index:
+        """Index pre-tokenised documents (row i is document i)."""
+        import bm25s
+
+        model = bm25s.BM25(k1=k1, b=b, method=method)
+        model.index(corpus_tokens, show_progress=False)
+        return cls(model, tokenizer)
+
+    def save(self, folder: Path) -> None:
+        """Write the bm25s files into ``folder``."""
+        self.model.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path, tokenizer: Tokenizer, mmap: bool = False) -> BM25Index:
+        """Load a saved index (``mmap`` keeps big score arrays on disk)."""
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(folder), mmap=mmap, show_progress=False), tokenizer)
+
+    def term_ids(self, tokens: Sequence[str]) -> list[int]:
+        """Vocabulary ids of the known tokens (unknown tokens cannot match and are dropped)."""
+        vocab = self.model.vocab_dict
+        return [vocab[t] for t in tokens if t in vocab]
+
+    def scores(self, tokens: Sequence[str]) -> np.ndarray:
+        """BM25 score of every document for one tokenised query."""
+        ids = self.term_ids(tokens)
+        if not ids:
+            return np.zeros(self.num_docs, dtype=np.float32)
+        return np.asarray(self.model.get_scores_from_ids(ids), dtype=np.float32)
+
+    def search_tokens(self, tokens: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` (scores, row ids), best first, positive scores only."""
+        scores = self.scores(tokens)
+        k = min(k, self.num_docs)
+        if k <= 0:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        top = np.argpartition(-scores, k - 1)[:k] if k < self.num_docs else np.arange(self.num_docs)
+        top = top[np.argsort(-scores[top], kind="stable")]
+        keep = scores[top] > 0
+        return scores[top][keep], top[keep].astype(np.int64)
+
+    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Tokenise ``query`` and search."""
+        return self.search_tokens(self.tokenizer(query), k)

@@ -1,0 +1,88 @@
+"""Hybrid retrieval: weighted reciprocal rank fusion (RRF) of dense and BM25 rankings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from biomedqa.indexes import LocalIndex
+from biomedqa.retrievers.base import IndexRetriever, Ranked
+from biomedqa.retrievers.bm25 import BM25Retriever
+from biomedqa.retrievers.dense import DenseRetriever
+from biomedqa.settings import Settings
+from biomedqa.types import Passage
+
+logger = logging.getLogger(__name__)
+
+
+def rrf(
+    rankings: Mapping[str, Ranked], weights: Mapping[str, float], rrf_k: int, groups: np.ndarray | None, k: int,
+) -> tuple[Ranked, dict[int, dict[str, object]]]:
+    """Fuse rankings: score(d) = sum_r weight_r / (rrf_k + rank_r(d)), ranks 1-based.
+
+    Rows are matched by record group, so two chunks of one record count as one document; the
+    row shown is the one ranked best by any retriever.
+
+    Returns:
+        The fused top-``k`` (row id, score) list and, per row id, the ``ranks`` each retriever gave.
+    """
+    score: dict[int, float] = {}
+    best: dict[int, tuple[int, int]] = {}  # group -> (best rank, row)
+    ranks: dict[int, dict[str, int]] = {}
+    for name, ranked in rankings.items():
+        w = float(weights.get(name, 1.0))
+        for rank, (row, _) in enumerate(ranked, 1):
+            g = int(groups[row]) if groups is not None else row
+            score[g] = score.get(g, 0.0) + w / (rrf_k + rank)
+            ranks.setdefault(g, {})[name] = rank
+            if g not in best or rank < best[g][0]:
+                best[g] = (rank, row)
+    order = sorted(score, key=lambda g: (-score[g], best[g][0], best[g][1]))[:k]
+    fused = [(best[g][1], score[g]) for g in order]
+    return fused, {best[g][1]: {"ranks": ranks[g]} for g in order}
+
+
+class HybridRetriever(IndexRetriever):
+    """Dense + BM25, each over-fetching ``retrieval.overfetch`` candidates, fused with weighted RRF."""
+
+    name = "hybrid"
+    source = "fused"
+
+    def __init__(self, index: LocalIndex, settings: Settings, dense: DenseRetriever, bm25: BM25Retriever) -> None:
+        super().__init__(index, settings)
+        self.dense = dense
+        self.bm25 = bm25
+
+    def _depth(self, k: int) -> int:
+        return max(self.settings.retrieval.overfetch, k)
+
+    def _fuse(self, dense: Ranked, bm25: Ranked, k: int) -> tuple[Ranked, dict[int, dict[str, object]]]:
+        r = self.settings.retrieval
+        return rrf({"dense": dense, "bm25": bm25}, r.weights, r.rrf_k, self.groups, k)
+
+    def rank_many(self, queries: Sequence[str], k: int) -> list[Ranked]:
+        depth = self._depth(k)
+        dense = self.dense.rank_many(queries, depth)
+        bm25 = self.bm25.rank_many(queries, depth)
+        return [self._fuse(d, b, k)[0] for d, b in zip(dense, bm25)]
+
+    def rank_expanded(self, query: str, expansions: Sequence[str], k: int) -> Ranked:
+        depth = self._depth(k)
+        return self._fuse(self.dense.rank_expanded(query, expansions, depth),
+                          self.bm25.rank_expanded(query, expansions, depth), k)[0]
+
+    def search_many(self, queries: Sequence[str], k: int) -> list[list[Passage]]:
+        depth = self._depth(k)
+        dense = self.dense.rank_many(queries, depth)
+        bm25 = self.bm25.rank_many(queries, depth)
+        return [self.to_passages(*self._fuse(d, b, k)) for d, b in zip(dense, bm25)]
+
+    def search_expanded(self, query: str, expansions: Sequence[str], k: int) -> list[Passage]:
+        if not expansions:
+            return self.search(query, k)
+        depth = self._depth(k)
+        fused, extra = self._fuse(self.dense.rank_expanded(query, expansions, depth),
+                                  self.bm25.rank_expanded(query, expansions, depth), k)
+        return self.to_passages(fused, extra)
