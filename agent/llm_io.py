@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 
 
-def _prompt_text(messages: Sequence[Message]) -> str:
+def prompt_text(messages: Sequence[Message]) -> str:
     return "\n".join(f"{m.role}: {m.content}" for m in messages)
 
 
@@ -36,7 +36,7 @@ async def call_llm(
     dt = time.perf_counter() - t0
     reply = result.model_dump_json() if isinstance(result, BaseModel) else (result or "")
     ev = TraceEvent(kind="llm", name=node, seconds=dt,
-                    data={"prompt": _prompt_text(messages), "reply": reply, "error": error,
+                    data={"prompt": prompt_text(messages), "reply": reply, "error": error,
                           "schema": schema.__name__ if schema else None, "perf": dict(getattr(llm, "last_perf", {}))})
     return result, ev
 
@@ -48,7 +48,7 @@ async def score_choices(
     t0 = time.perf_counter()
     scores = await llm.logprob_choices(messages, choices)
     ev = TraceEvent(kind="llm", name=node, seconds=time.perf_counter() - t0,
-                    data={"prompt": _prompt_text(messages), "reply": max(scores, key=scores.__getitem__),
+                    data={"prompt": prompt_text(messages), "reply": max(scores, key=scores.__getitem__),
                           "scores": scores, "schema": "logprobs", "perf": dict(getattr(llm, "last_perf", {}))})
     return scores, ev
 

@@ -114,6 +114,7 @@ class Agent:
         trace = Trace(question=state["question"], settings=self.settings.snapshot(), events=list(state.get("events", [])))
         trace.add("run", "inputs", options=state.get("options", {}), format=state.get("format", "free"),
                   history=[m.model_dump() for m in state.get("history", [])])
+        trace.add("run", "passages", passages=[p.model_dump(mode="json") for p in state.get("passages", [])])
         fin = state.get("final", {})
         sql_calls = [c for c in state.get("tool_calls", []) if c.tool == "sql" and c.ok]
         return Answer(

@@ -38,7 +38,14 @@ class LazyGroup(click.Group):
             try:
                 cmd = getattr(importlib.import_module(module), attr)
             except (ImportError, AttributeError) as e:
-                raise click.ClickException(f"command {cmd_name!r} is unavailable: {e}") from e
+                reason = f"{type(e).__name__}: {e}"
+
+                @click.command(cmd_name, help=f"(unavailable: {reason})", context_settings={"ignore_unknown_options": True})
+                @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+                def unavailable(args: tuple[str, ...]) -> None:
+                    raise click.ClickException(f"command {cmd_name!r} is unavailable ({reason}); reinstall: bash .ci/setup.sh")
+
+                return unavailable
             return cmd  # type: ignore[no-any-return]
         return super().get_command(ctx, cmd_name)
 

@@ -105,3 +105,15 @@ class LLMError(BiomedQAError):
     """The local model failed to load or to produce output."""
 
     exit_code = 7
+
+
+class NCBIResponseError(NCBIError):
+    """An NCBI body that is an error message, an HTML page, or truncated beyond repair."""
+
+    def __init__(self, message: str, *, kind: str, status: int | None = None, hint: str | None = None) -> None:
+        self.kind = kind  # "error" | "html" | "truncated" | "empty" | "unparseable"
+        super().__init__(message, status=status, hint=hint)
+
+
+class BlastError(NCBIError):
+    """A BLAST URL-API search failed, expired (UNKNOWN RID) or did not finish in time."""

@@ -211,22 +211,21 @@ class LlamaChatModel:
             tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
             # Reuse the KV cache for the shared prefix, then evaluate the rest.
             prefix = 0
-            for a, b in zip(llm._input_ids[: llm.n_tokens], tokens):
+            for a, b in zip(llm.input_ids[: llm.n_tokens], tokens):
                 if a != b:
                     break
                 prefix += 1
-            prefix = min(prefix, len(tokens) - 1)
-            llm.n_tokens = prefix
-            llm._ctx.kv_cache_seq_rm(-1, prefix, -1)
+            llm.n_tokens = min(prefix, len(tokens) - 1)
             _reset_perf(llm)
-            llm.eval(tokens[prefix:])
+            llm.eval(tokens[llm.n_tokens:])
             self.last_perf = _read_perf(llm)
-            logits = np.asarray(llm.scores[llm.n_tokens - 1], dtype=np.float64)
+            logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
         logz = logits.max() + math.log(np.exp(logits - logits.max()).sum())
         out: dict[str, float] = {}
-        for c in choices:
-            ids = llm.tokenize(c.encode("utf-8"), add_bos=False, special=False)
-            out[c] = float(logits[ids[0]] - logz) if ids else float("-inf")
+        for c in choices:  # "A" and " A" are different tokens: count both spellings
+            firsts = {ids[0] for v in (c, " " + c) if (ids := llm.tokenize(v.encode("utf-8"), add_bos=False, special=False))}
+            vals = [float(logits[i] - logz) for i in firsts]
+            out[c] = float(np.logaddexp.reduce(vals)) if vals else float("-inf")
         return out
 
     async def logprob_choices(self, messages: Sequence[Message], choices: Sequence[str]) -> dict[str, float]:

@@ -19,8 +19,12 @@ async def call_tools(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any
 
     t0 = time.perf_counter()
     deps = runtime.context
+    toolbox = deps.eutils
     try:
-        result = await answer_gene_question(state["question"], deps.llm, deps.eutils)
+        if hasattr(toolbox, "answer_question"):  # replayed runs serve the recorded result
+            result = await toolbox.answer_question(state["question"])
+        else:
+            result = await answer_gene_question(state["question"], deps.llm, toolbox)
     except BiomedQAError as e:  # a failed lookup is recorded; retrieval may still answer
         call = ToolCall(tool="eutils", args={"question": state["question"]}, ok=False, error=str(e))
         return {"tool_calls": [call], "events": [node_event("call_tools", t0, f"failed: {e}")]}
@@ -30,5 +34,6 @@ async def call_tools(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any
         "passages": passages,
         "tool_calls": list(result.tool_calls),
         "events": [node_event("call_tools", t0, summary, tool_answer=result.answer,
-                              calls=[c.model_dump(mode="json") for c in result.tool_calls])],
+                              calls=[c.model_dump(mode="json") for c in result.tool_calls],
+                              passages=[p.model_dump(mode="json") for p in passages])],
     }

@@ -10,7 +10,7 @@ from langgraph.runtime import Runtime
 
 from biomedqa.agent import prompts
 from biomedqa.agent.citations import NO_ANSWER
-from biomedqa.agent.llm_io import call_llm, node_event, score_choices
+from biomedqa.agent.llm_io import call_llm, node_event, prompt_text, score_choices
 from biomedqa.agent.state import AgentState, Draft
 from biomedqa.deps import Deps
 from biomedqa.types import Message, TraceEvent
@@ -31,7 +31,7 @@ async def _stream_text(deps: Deps, runtime: Runtime[Deps], msgs: list[Message], 
         runtime.stream_writer({"token": piece})
     text = "".join(pieces).strip()
     ev = TraceEvent(kind="llm", name="generate", seconds=time.perf_counter() - t0,
-                    data={"prompt": "\n".join(m.content for m in msgs), "reply": text, "schema": None,
+                    data={"prompt": prompt_text(msgs), "reply": text, "schema": None,
                           "perf": dict(getattr(deps.llm, "last_perf", {}))})
     return text, ev
 

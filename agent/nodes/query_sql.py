@@ -32,4 +32,6 @@ async def query_sql(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]
     )
     passages = ans.passages() if ans.error is None else []
     return {"passages": passages, "tool_calls": [call],
-            "events": [node_event("query_sql", t0, f"{len(ans.rows)} rows after {ans.repairs} repairs", sql=ans.sql)]}
+            "events": [node_event("query_sql", t0, f"{len(ans.rows)} rows after {ans.repairs} repairs", sql=ans.sql,
+                                  result=ans.model_dump(mode="json"),
+                                  passages=[p.model_dump(mode="json") for p in passages])]}

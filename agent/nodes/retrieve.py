@@ -55,15 +55,17 @@ async def retrieve(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
     expansions, events = await _expand(deps, queries[0])
     calls: list[ToolCall] = []
     try:
-        hits = await asyncio.to_thread(_search, deps, queries, expansions, s.retrieval.k)
-        passages = [p for group in hits for p in group]
+        groups = await asyncio.to_thread(_search, deps, queries, expansions, s.retrieval.k)
+        passages = [p for group in groups for p in group]
+        hits = {q: [p.doc_id for p in g] for q, g in zip(queries, groups)}
     except IndexNotFoundError:
         if not (s.agent.use_eutils and (s.ncbi.replay or not s.ncbi.offline)):
             raise
         passages, call = await _live_pubmed(deps, queries[0], s.retrieval.k)
         calls.append(call)
+        hits = {}
     events.append(node_event(
         "retrieve", t0, f"{len(passages)} passages for {len(queries)} queries" + (" (+HyDE)" if expansions else ""),
-        queries=queries, retrieved=[{"doc_id": p.doc_id, "score": round(p.score, 4), "source": p.source} for p in passages],
+        queries=queries, hits=hits, retrieved=[{"doc_id": p.doc_id, "score": round(p.score, 4), "source": p.source} for p in passages],
     ))
     return {"passages": passages, "expansions": expansions, "tool_calls": calls, "events": events}

@@ -1,0 +1,20 @@
+"""``biomedqa eval``: benchmark suites, each a lazily imported command."""
+
+from __future__ import annotations
+
+from biomedqa.cli import LazyGroup
+
+import click
+
+SUITES = {
+    "retrieval": "biomedqa.eval.runners.retrieval:command",
+    "geneturing": "biomedqa.eval.runners.geneturing:command",
+    "sql": "biomedqa.eval.runners.sql:command",
+    "mirage": "biomedqa.eval.runners.mirage:command",
+    "report": "biomedqa.eval.report:command",
+}
+
+
+@click.group(cls=LazyGroup, lazy=SUITES)
+def eval_group() -> None:
+    """Run offline benchmarks on ../shared data (results as JSON + Markdown under runs/)."""
