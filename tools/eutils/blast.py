@@ -1,0 +1,168 @@
+"""BLAST URL API: Put a sequence, poll Get by RID following NCBI's rules, parse the best hits.
+
+NCBI asks clients to wait at least the RTOE estimate before the first poll and to poll one RID
+at most once a minute. Both intervals come from :class:`BlastTiming`, so replay runs instantly.
+Reports are parsed from Text or XML, leniently: a report cut short still yields its whole hits.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+
+from pydantic import BaseModel, Field
+
+from biomedqa.errors import BlastError
+from biomedqa.tools.eutils.client import EutilsClient
+
+logger = logging.getLogger(__name__)
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class BlastTiming(BaseModel):
+    """Polling intervals; live defaults follow NCBI's usage guidelines."""
+
+    min_first_wait: float = Field(default=10.0, description="Seconds before the first poll (at least RTOE)")
+    poll_interval: float = Field(default=60.0, description="Seconds between polls of one RID")
+    max_polls: int = 20
+
+
+class BlastHit(BaseModel):
+    """One subject sequence from a BLAST report (its best HSP)."""
+
+    accession: str
+    title: str
+    bits: float | None = None
+    evalue: float | None = None
+    identity: float | None = Field(default=None, description="Percent identity of the best HSP")
+    sbjct_start: int | None = None
+    sbjct_end: int | None = None
+
+    @property
+    def organism(self) -> str:
+        """Binomial name at the start of the title ('PREDICTED:' stripped)."""
+        words = re.sub(r"^(PREDICTED|TPA|UNVERIFIED):\s*", "", self.title).split()
+        return " ".join(words[:2])
+
+    @property
+    def chromosome(self) -> str | None:
+        m = re.search(r"\bchromosome[:\s]+([0-9]{1,2}|X|Y|MT?)\b", self.title)
+        return m.group(1) if m else None
+
+
+def parse_put(body: str) -> tuple[str, float]:
+    """RID and RTOE (seconds) from a Put response (a QBlastInfo block, or a bare RID)."""
+    rid = re.search(r"RID\s*=\s*(\w+)", body)
+    rtoe = re.search(r"RTOE\s*=\s*(\d+)", body)
+    if rid:
+        return rid.group(1), float(rtoe.group(1)) if rtoe else 0.0
+    bare = body.strip()
+    if re.fullmatch(r"[A-Z0-9]{8,16}", bare):
+        return bare, 0.0
+    raise BlastError(f"BLAST Put returned no RID: {bare[:120]!r}", hint="Check the sequence and program.")
+
+
+def report_status(body: str) -> str:
+    """``READY``, ``WAITING``, ``UNKNOWN`` or ``FAILED`` (READY when the body is a report)."""
+    m = re.search(r"Status=(\w+)", body)
+    if m:
+        return m.group(1).upper()
+    if "<BlastOutput" in body or "Sequences producing significant alignments" in body or "No hits found" in body:
+        return "READY"
+    return "FAILED"
+
+
+def parse_report(body: str, limit: int = 10) -> list[BlastHit]:
+    """Hits of a Text or XML BLAST report, best first; truncated reports keep their whole hits."""
+    hits = _parse_xml_hits(body) if "<BlastOutput" in body else _parse_text_hits(body)
+    return hits[:limit]
+
+
+def _num(s: str | None) -> float | None:
+    try:
+        return float(s) if s else None
+    except ValueError:
+        return None
+
+
+def _parse_xml_hits(body: str) -> list[BlastHit]:
+    hits = []
+    for block in re.findall(r"<Hit>(.*?)</Hit>", body, re.S):
+        def tag(name: str) -> str | None:
+            m = re.search(rf"<{name}>(.*?)</{name}>", block, re.S)
+            return m.group(1).strip() if m else None
+        ident, length = _num(tag("Hsp_identity")), _num(tag("Hsp_align-len"))
+        start, end = tag("Hsp_hit-from"), tag("Hsp_hit-to")
+        hits.append(BlastHit(accession=tag("Hit_accession") or "", title=tag("Hit_def") or "",
+                             bits=_num(tag("Hsp_bit-score")), evalue=_num(tag("Hsp_evalue")),
+                             identity=100 * ident / length if ident and length else None,
+                             sbjct_start=int(start) if start else None, sbjct_end=int(end) if end else None))
+    return hits
+
+
+def _parse_text_hits(body: str) -> list[BlastHit]:
+    hits = []
+    for block in re.split(r"\n>", body)[1:]:
+        header, _, rest = block.partition("Length=")
+        first = header.strip().split("\n")[0]
+        accession, _, title_start = first.partition(" ")
+        lines = [ln.strip() for ln in header.strip().split("\n")]
+        # continuation lines of the title; other accessions of identical sequences start with an accession
+        title = " ".join([title_start] + [ln for ln in lines[1:] if not re.match(r"^[A-Z]{1,4}_?\d+\.\d+ ", ln)])
+        hsp = rest.split("\n Score =")[1] if "\n Score =" in rest else ""
+        hsp = hsp.split("\n Score =")[0]
+        bits = re.search(r"^\s*([\d.]+) bits", hsp)
+        evalue = re.search(r"Expect(?:\(\d+\))? = ([\de.+-]+)", hsp)
+        ident = re.search(r"Identities = \d+/\d+ \((\d+)%\)", hsp)
+        sbjct = re.findall(r"Sbjct\s+(\d+)\s+\S+\s+(\d+)", hsp)
+        hits.append(BlastHit(accession=accession, title=title.strip(), bits=_num(bits.group(1)) if bits else None,
+                             evalue=_num(evalue.group(1)) if evalue else None,
+                             identity=_num(ident.group(1)) if ident else None,
+                             sbjct_start=int(sbjct[0][0]) if sbjct else None,
+                             sbjct_end=int(sbjct[-1][1]) if sbjct else None))
+    return hits
+
+
+class BlastClient:
+    """BLAST searches over the URL API, sharing the E-utilities client's HTTP, limiter and retries."""
+
+    def __init__(self, eutils: EutilsClient, timing: BlastTiming | None = None, sleep: Sleep | None = None) -> None:
+        import asyncio
+
+        self.eutils = eutils
+        self.timing = timing or BlastTiming()
+        self.sleep = sleep or asyncio.sleep
+
+    async def put(self, sequence: str, *, program: str = "blastn", database: str = "nt",
+                  megablast: bool = True, hitlist_size: int = 5) -> tuple[str, float]:
+        params = {"CMD": "Put", "PROGRAM": program, "DATABASE": database, "QUERY": sequence.strip(),
+                  "FORMAT_TYPE": "XML", "HITLIST_SIZE": hitlist_size}
+        if megablast and program == "blastn":
+            params["MEGABLAST"] = "on"
+        response = await self.eutils.request(self.eutils.settings.blast_url, params)
+        return parse_put(response.text)
+
+    async def get(self, rid: str, rtoe: float = 0.0) -> str:
+        """Poll a RID until its report is ready; the report body (Text format)."""
+        t = self.timing
+        await self.sleep(max(rtoe, t.min_first_wait))
+        for poll in range(t.max_polls):
+            if poll:
+                await self.sleep(t.poll_interval)
+            response = await self.eutils.request(self.eutils.settings.blast_url,
+                                                 {"CMD": "Get", "FORMAT_TYPE": "Text", "RID": rid})
+            status = report_status(response.text)
+            logger.debug("BLAST %s poll %d: %s", rid, poll + 1, status)
+            if status == "READY":
+                return response.text
+            if status in ("UNKNOWN", "FAILED"):
+                raise BlastError(f"BLAST search {rid} {status.lower()} (expired or failed).",
+                                 hint="Submit the sequence again.")
+        raise BlastError(f"BLAST search {rid} not ready after {t.max_polls} polls.", hint="Retry later.")
+
+    async def search(self, sequence: str, *, program: str = "blastn", database: str = "nt",
+                     limit: int = 5) -> list[BlastHit]:
+        """Put, poll, parse: the best hits for a sequence."""
+        rid, rtoe = await self.put(sequence, program=program, database=database)
+        return parse_report(await self.get(rid, rtoe), limit=limit)

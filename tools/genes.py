@@ -1,0 +1,105 @@
+"""Gene, SNP and OMIM look-ups over E-utilities (JSON mode), returning typed records.
+
+Call shapes follow GeneGPT's (esearch ``retmax=5`` for genes, ``20`` for OMIM, ``sort=relevance``),
+so its recorded responses replay them. A gene summary that is missing or unusable falls back to
+efetch's text format.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+
+from biomedqa.errors import NCBIError
+from biomedqa.tools.eutils.client import EutilsClient
+from biomedqa.tools.eutils.records import (
+    GeneRecord,
+    OmimRecord,
+    SnpRecord,
+    gene_from_summary,
+    genes_from_efetch_text,
+    omim_from_summary,
+    snp_from_summary,
+)
+
+logger = logging.getLogger(__name__)
+
+
+async def gene_summaries(client: EutilsClient, ids: Sequence[str]) -> list[GeneRecord]:
+    """Gene records for NCBI Gene ids (esummary, falling back to efetch text)."""
+    ids = [str(i) for i in ids if str(i).strip()]
+    if not ids:
+        return []
+    try:
+        docs = await client.esummary("gene", ids, retmax=len(ids))
+        records = [gene_from_summary(u, d) for u, d in docs.items()]
+        if records and all(r.symbol for r in records):
+            return _in_order(records, ids)
+    except NCBIError as e:
+        logger.info("esummary gene failed (%s); trying efetch text", e.message)
+    for retmode in ("text", "json"):
+        try:
+            body = await client.efetch("gene", ids, retmode=retmode, retmax=len(ids))
+        except NCBIError:
+            continue
+        records = genes_from_efetch_text(body.decode("utf-8", "replace"))
+        if records:
+            return _in_order(records, ids)
+    raise NCBIError(f"no gene records could be read for ids {','.join(ids[:5])}.", hint="Retry later.")
+
+
+def _in_order(records: list[GeneRecord], ids: list[str]) -> list[GeneRecord]:
+    pos = {g: i for i, g in enumerate(ids)}
+    return sorted(records, key=lambda r: pos.get(r.gene_id, len(pos)))
+
+
+async def search_genes(client: EutilsClient, term: str, *, retmax: int = 5) -> list[GeneRecord]:
+    """Genes matching a symbol, alias, name or Ensembl id, in NCBI's relevance order."""
+    res = await client.esearch("gene", term.strip(), retmax=retmax)
+    ids = [str(i) for i in res["idlist"]][:retmax]
+    return await gene_summaries(client, ids) if ids else []
+
+
+def pick_human(records: Sequence[GeneRecord], term: str = "") -> GeneRecord | None:
+    """The record a question about ``term`` most likely means: a live human gene, exact symbol first."""
+    t = term.strip().upper()
+    human = [r for r in records if r.is_human or not r.organism]
+
+    def score(r: GeneRecord) -> tuple[int, int, int]:
+        exact = r.symbol.upper() == t
+        alias = t in {a.upper() for a in r.aliases}
+        return (0 if exact else 1 if alias else 2, 1 if r.status else 0, 0 if r.is_human else 1)
+
+    ranked = sorted(human or list(records), key=score)
+    return ranked[0] if ranked else None
+
+
+async def snp_summaries(client: EutilsClient, rsids: Sequence[str]) -> list[SnpRecord]:
+    """dbSNP records for rs ids (``rs123`` or ``123``)."""
+    ids = [re.sub(r"^rs", "", str(r).strip(), flags=re.I) for r in rsids if str(r).strip()]
+    if not ids:
+        return []
+    docs = await client.esummary("snp", ids, retmax=10)
+    return [snp_from_summary(u, d) for u, d in docs.items()]
+
+
+async def omim_summaries(client: EutilsClient, ids: Sequence[str]) -> list[OmimRecord]:
+    """OMIM entries by MIM number."""
+    ids = [str(i) for i in ids if str(i).strip()]
+    if not ids:
+        return []
+    docs = await client.esummary("omim", ids, retmax=20)
+    return [omim_from_summary(u, d) for u, d in docs.items()]
+
+
+async def search_omim(client: EutilsClient, term: str, *, retmax: int = 20) -> list[OmimRecord]:
+    """OMIM entries for a disease or gene term, in relevance order."""
+    res = await client.esearch("omim", term.strip(), retmax=retmax)
+    ids = [str(i) for i in res["idlist"]][:retmax]
+    return await omim_summaries(client, ids) if ids else []
+
+
+def disease_genes(entries: Sequence[OmimRecord]) -> list[str]:
+    """Gene symbols of the gene entries (* and +) among OMIM search results, deduplicated."""
+    return list(dict.fromkeys(s for e in entries if e.is_gene for s in e.symbols[:1]))

@@ -1,0 +1,66 @@
+"""PubMed search and fetch over E-utilities, returning abstracts as citable passages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from biomedqa.tools.eutils.client import EutilsClient
+from biomedqa.tools.eutils.parse import parse_xml
+from biomedqa.types import Passage
+
+logger = logging.getLogger(__name__)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        parts = []
+        for v in value:
+            label = getattr(v, "attributes", {}).get("Label")
+            parts.append(f"{label}: {v}" if label else str(v))
+        return " ".join(parts)
+    return str(value or "")
+
+
+def _year(article: dict[str, Any], medline: dict[str, Any]) -> int | None:
+    issue = article.get("Journal", {}).get("JournalIssue", {}).get("PubDate", {})
+    year = str(issue.get("Year") or issue.get("MedlineDate", "")[:4] or medline.get("DateCompleted", {}).get("Year", ""))
+    return int(year) if year.isdigit() else None
+
+
+def articles_to_passages(record: Any) -> list[Passage]:
+    """Passages (doc_id = pmid) from a parsed ``PubmedArticleSet``; articles without text are skipped."""
+    out: list[Passage] = []
+    for art in (record.get("PubmedArticle", []) if isinstance(record, dict) else []):
+        medline = art.get("MedlineCitation", {})
+        article = medline.get("Article", {})
+        pmid = str(medline.get("PMID", "")).strip()
+        title = str(article.get("ArticleTitle", "")).strip()
+        abstract = _text(article.get("Abstract", {}).get("AbstractText", []))
+        if not pmid.isdigit() or not (title or abstract):
+            continue
+        out.append(Passage(doc_id=pmid, pmid=pmid, title=title, text=abstract or title,
+                           year=_year(article, medline), source="eutils",
+                           meta={"journal": str(article.get("Journal", {}).get("Title", ""))}))
+    return out
+
+
+async def fetch_pubmed(client: EutilsClient, pmids: Sequence[str]) -> list[Passage]:
+    """Abstracts of the given PMIDs, in the order asked."""
+    pmids = [p for p in dict.fromkeys(str(p).strip() for p in pmids) if p.isdigit()]
+    if not pmids:
+        return []
+    body = await client.efetch("pubmed", pmids, retmode="xml")
+    passages = articles_to_passages(parse_xml(body))
+    order = {p: i for i, p in enumerate(pmids)}
+    return sorted(passages, key=lambda p: order.get(p.doc_id, len(order)))
+
+
+async def search_pubmed(client: EutilsClient, query: str, k: int = 5) -> list[Passage]:
+    """Search PubMed (relevance order) and fetch the top ``k`` abstracts, scored by rank."""
+    res = await client.esearch("pubmed", query, retmax=k, sort="relevance")
+    ids = [str(i) for i in res.get("idlist", [])][:k]
+    logger.info("pubmed: %s hits for %r, fetching %d", res.get("count", "0"), query[:60], len(ids))
+    passages = await fetch_pubmed(client, ids)
+    return [p.with_score(1.0 / (1 + i)) for i, p in enumerate(passages)]
