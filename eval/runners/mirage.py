@@ -1,0 +1,189 @@
+"""``biomedqa eval mirage``: MIRAGE protocol — question-only retrieval over the mini-PubMed index,
+options shown to the model, option-letter accuracy — for the cot / rag / agent modes.
+
+Per-question results are appended to a JSONL as they finish, so an interrupted run resumes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import statistics
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from biomedqa.cli_common import build_settings, echo_json, handle_errors, settings_options, stderr_console
+from biomedqa.errors import ConfigError
+from biomedqa.settings import Settings
+from biomedqa.shared_data import shared_path
+from biomedqa.types import Answer
+
+logger = logging.getLogger(__name__)
+SUBSETS = ("pubmedqa", "bioasq", "medqa", "medmcqa", "mmlu")
+MODES = ("cot", "rag", "agent")
+
+
+def load_subset(subset: str) -> list[dict[str, Any]]:
+    data = json.loads(shared_path("mirage", "benchmark.json").read_text())
+    if subset not in data:
+        raise ConfigError(f"unknown MIRAGE subset {subset!r}.", hint=f"Choose one of {', '.join(SUBSETS)}.")
+    return [{"qid": qid, **item} for qid, item in data[subset].items()]
+
+
+def stratified_sample(items: list[dict[str, Any]], limit: int | None, seed: int = 0) -> list[dict[str, Any]]:
+    """A fixed-seed sample that keeps the answer-letter proportions of the full subset."""
+    if not limit or limit >= len(items):
+        return items
+    by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for it in items:
+        by_label[it["answer"]].append(it)
+    rng = random.Random(seed)
+    picked: list[dict[str, Any]] = []
+    for label in sorted(by_label):
+        group = by_label[label]
+        n = round(limit * len(group) / len(items))
+        picked += rng.sample(group, min(n, len(group)))
+    rng.shuffle(picked)
+    return picked[:limit]
+
+
+def mode_settings(settings: Settings, mode: str) -> Settings:
+    """cot: no evidence; rag: retrieve → choose; agent: the full graph with grading and self-checks."""
+    common = {"agent.use_eutils": False, "agent.use_sql": False, "agent.plan": False}
+    if mode == "cot":
+        return settings.with_overrides({**common, "agent.grade": False, "agent.reflect": False, "retrieval.k": 0})
+    if mode == "rag":
+        return settings.with_overrides({**common, "agent.grade": False, "agent.reflect": False})
+    return settings.with_overrides({**common, "agent.grade": True, "agent.reflect": True})
+
+
+def failure_kind(row: dict[str, Any]) -> str | None:
+    """Why a wrong answer went wrong, read from its trace summary."""
+    if row["correct"]:
+        return None
+    gold = set(row.get("gold_pmids", []))
+    if gold and not gold & set(row["retrieved"]):
+        return "retrieval miss"
+    if gold and not gold & set(row["evidence"]):
+        return "grading drop"
+    if row.get("all_unsupported"):
+        return "reflection rejection"
+    return "generation error"
+
+
+def score_row(item: dict[str, Any], answer: Answer, seconds: float) -> dict[str, Any]:
+    retrieved = [e.data.get("retrieved", []) for e in (answer.trace.events if answer.trace else []) if e.name == "retrieve"]
+    retrieved_ids = [r["doc_id"].split("#")[0] for group in retrieved for r in group]
+    evidence_ids = {p.pmid or p.doc_id for p in answer.evidence}
+    cited = [c.pmid or c.doc_id for c in answer.citations]
+    gold = [str(p) for p in item.get("PMID", [])]
+    supported = {d for s in answer.support if s.verdict == "supported" for d in s.doc_ids}
+    row = {
+        "qid": item["qid"], "gold": item["answer"], "pred": answer.choice, "correct": answer.choice == item["answer"],
+        "seconds": round(seconds, 2), "gold_pmids": gold, "retrieved": retrieved_ids, "evidence": sorted(evidence_ids),
+        "cited": cited, "cited_outside_evidence": [c for c in cited if c not in evidence_ids],
+        "cited_good": [c for c in cited if c in gold or c in supported],
+        "all_unsupported": bool(answer.support) and all(s.verdict == "unsupported" for s in answer.support),
+        "timings": answer.timings,
+    }
+    row["failure"] = failure_kind(row)
+    return row
+
+
+def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    n = len(rows)
+    cited = sum(len(r["cited"]) for r in rows)
+    secs = [r["seconds"] for r in rows]
+    nodes: dict[str, list[float]] = defaultdict(list)
+    for r in rows:
+        for k, v in r["timings"].items():
+            nodes[k].append(v)
+    return {
+        "n": n, "accuracy": round(sum(r["correct"] for r in rows) / n, 4) if n else 0.0,
+        "citation_precision": round(sum(len(r["cited_good"]) for r in rows) / cited, 4) if cited else None,
+        "citations": cited, "cited_outside_evidence": sum(len(r["cited_outside_evidence"]) for r in rows),
+        "median_seconds": round(statistics.median(secs), 2) if secs else 0.0,
+        "median_node_seconds": {k: round(statistics.median(v), 2) for k, v in sorted(nodes.items())},
+        "failures": dict(sorted(((k, sum(r["failure"] == k for r in rows)) for k in
+                                 {r["failure"] for r in rows if r["failure"]}), key=lambda kv: -kv[1])),
+    }
+
+
+async def run_mode(settings: Settings, items: list[dict[str, Any]], mode: str, journal: Path) -> list[dict[str, Any]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from biomedqa.api import Agent
+    from biomedqa.deps import Deps
+    from biomedqa.testing import ListRetriever
+
+    done = {}
+    if journal.exists():
+        for line in journal.read_text().splitlines():
+            try:
+                r = json.loads(line)
+                done[r["qid"]] = r
+            except json.JSONDecodeError:
+                continue  # a torn last line from a killed run
+    s = mode_settings(settings, mode)
+    deps = Deps(s, retriever=ListRetriever([])) if mode == "cot" else Deps(s)
+    agent = Agent(deps=deps)
+    todo = [it for it in items if it["qid"] not in done]
+    with journal.open("a") as out, Progress(TextColumn(f"mirage {mode}"), BarColumn(), MofNCompleteColumn(),
+                                            TimeRemainingColumn(), console=stderr_console()) as bar:
+        task = bar.add_task(mode, total=len(items), completed=len(items) - len(todo))
+        for it in todo:
+            t0 = time.perf_counter()
+            answer = await agent.aask(it["question"], options=it["options"])
+            row = score_row(it, answer, time.perf_counter() - t0)
+            out.write(json.dumps(row) + "\n")
+            out.flush()
+            done[it["qid"]] = row
+            bar.advance(task)
+    return [done[it["qid"]] for it in items]
+
+
+def markdown(result: dict[str, Any]) -> str:
+    lines = [f"## MIRAGE {result['subset']} (n={result['n']}, seed {result['seed']}, model {result['model']})", "",
+             "| mode | accuracy | citation precision | cited outside evidence | median s/question | failures |",
+             "|---|---|---|---|---|---|"]
+    for mode, m in result["modes"].items():
+        lines.append(f"| {mode} | {m['accuracy']:.3f} | {m['citation_precision'] if m['citation_precision'] is not None else '-'} "
+                     f"| {m['cited_outside_evidence']} | {m['median_seconds']} | {m['failures']} |")
+    return "\n".join(lines) + "\n"
+
+
+@click.command()
+@click.option("--subset", type=click.Choice(SUBSETS), default="pubmedqa", show_default=True)
+@click.option("--mode", "modes", type=click.Choice([*MODES, "all"]), multiple=True, default=("all",), show_default=True)
+@click.option("--limit", type=int, default=None, help="Stratified sample of N questions (fixed seed).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--index", default=None, help="Index to retrieve from (default: settings, minipubmed).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/mirage"), show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@settings_options
+@handle_errors
+def command(subset: str, modes: tuple[str, ...], limit: int | None, seed: int, index: str | None, out: Path,
+            as_json: bool, preset: str | None, sets: tuple[str, ...], replay: tuple[Path, ...], record: Path | None) -> None:
+    """MIRAGE accuracy for cot / rag / agent on the same sample."""
+    settings = build_settings(preset, sets, replay, record, **{"retrieval.index": index})
+    items = stratified_sample(load_subset(subset), limit, seed)
+    chosen = list(MODES) if "all" in modes else list(dict.fromkeys(modes))
+    out.mkdir(parents=True, exist_ok=True)
+    tag = f"{subset}-n{len(items)}-s{seed}-{Path(settings.llm.model).stem}"
+    result: dict[str, Any] = {"subset": subset, "n": len(items), "seed": seed, "model": settings.llm.model,
+                              "index": settings.retrieval.index, "k": settings.retrieval.k, "modes": {}}
+    for mode in chosen:
+        rows = asyncio.run(run_mode(settings, items, mode, out / f"{tag}-{mode}.jsonl"))
+        result["modes"][mode] = summarize(rows)
+    (out / f"{tag}.json").write_text(json.dumps(result, indent=2))
+    (out / f"{tag}.md").write_text(markdown(result))
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(markdown(result))
