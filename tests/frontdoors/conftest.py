@@ -28,4 +28,5 @@ def fake_agent(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeAgent:
     monkeypatch.setenv("BIOMEDQA_HOME", str(tmp_path / "home"))
     agent = FakeAgent(fail_on=("FAIL",))
     monkeypatch.setattr("biomedqa.batch.agent_factory", lambda settings: agent)
+    monkeypatch.setattr("biomedqa.chat.agent_factory", lambda settings: agent)
     return agent
