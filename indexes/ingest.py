@@ -57,12 +57,13 @@ class IngestReport(BaseModel):
             where = f"{path}:{line}" if line is not None else str(path)
             self.problems.append(f"{where}: {reason}")
 
-    def summary(self) -> str:
-        """A one-paragraph warning summary (empty when nothing was skipped)."""
+    def summary(self, limit: int = 5) -> str:
+        """A short warning summary (empty when nothing was skipped): count and first problems."""
         if not self.skipped:
             return ""
-        more = self.skipped - len(self.problems)
-        lines = [f"skipped {self.skipped} malformed line(s)/record(s):", *self.problems]
+        shown = self.problems[:limit]
+        more = self.skipped - len(shown)
+        lines = [f"skipped {self.skipped} malformed line(s)/record(s):", *shown]
         if more > 0:
             lines.append(f"... and {more} more")
         return "\n".join(lines)
@@ -184,8 +185,55 @@ def _pubmed_record(article: dict[str, Any]) -> Record | None:
     return Record(id=pmid, title=title, text=" ".join(parts).strip(), pmid=pmid if pmid.isdigit() else None, year=year)
 
 
+def _element_record(el: Any) -> Record | None:
+    pmid = (el.findtext("MedlineCitation/PMID") or "").strip()
+    art = el.find("MedlineCitation/Article")
+    if art is None:
+        return None
+    title_el = art.find("ArticleTitle")
+    title = " ".join("".join(title_el.itertext()).split()) if title_el is not None else ""
+    parts = []
+    for piece in art.findall("Abstract/AbstractText"):
+        text = " ".join("".join(piece.itertext()).split())
+        label = piece.get("Label")
+        parts.append(f"{label}: {text}" if label else text)
+    if not pmid or not (title or parts):
+        return None
+    date = art.find("Journal/JournalIssue/PubDate")
+    year = _year((date.findtext("Year") or date.findtext("MedlineDate")) if date is not None else None)
+    return Record(id=pmid, title=title, text=" ".join(parts).strip(), pmid=pmid if pmid.isdigit() else None, year=year)
+
+
+def _iterparse_pubmed(path: Path, report: IngestReport) -> Iterator[Record]:
+    """Stream ``PubmedArticle`` elements with ElementTree (no DTD fetching), clearing each one."""
+    import xml.etree.ElementTree as ET
+
+    n = 0
+    try:
+        with _open_binary(path) as f:
+            for _, el in ET.iterparse(f, events=("end",)):
+                if el.tag != "PubmedArticle":
+                    continue
+                n += 1
+                rec = _element_record(el)
+                el.clear()
+                if rec is None:
+                    report.problem(path, None, f"article #{n}: no PMID or no title/abstract")
+                else:
+                    yield rec
+    except ET.ParseError as e:
+        report.problem(path, e.position[0], f"XML parsing stopped after {n} article(s): {e}")
+    except (OSError, EOFError) as e:
+        report.problem(path, None, f"file unreadable or truncated after {n} article(s) ({type(e).__name__})")
+
+
 def read_pubmed_xml(path: Path, report: IngestReport) -> Iterator[Record]:
-    """Stream PubMed XML (efetch output or annual baseline files) with ``Bio.Entrez.parse``."""
+    """Stream PubMed XML (efetch output, annual baseline files).
+
+    ``Bio.Entrez.parse`` streams files whose DTD makes ``PubmedArticleSet`` a list; for the
+    current DTDs (2019+, where it is a mixed set) Biopython can only ``read`` whole files, so
+    those are streamed with ElementTree ``iterparse`` instead, one article at a time.
+    """
     from Bio import Entrez
 
     n = 0
@@ -199,7 +247,10 @@ def read_pubmed_xml(path: Path, report: IngestReport) -> Iterator[Record]:
                     report.problem(path, None, f"article #{n}: no PMID or no title/abstract")
                 else:
                     yield rec
-    except Exception as e:  # Bio raises its own XML errors and expat errors carry the line number
+    except Exception as e:  # Bio raises its own XML errors; expat errors carry the line number
+        if n == 0 and "does not represent a list" in str(e):
+            yield from _iterparse_pubmed(path, report)
+            return
         report.problem(path, None, f"XML parsing stopped after {n} article(s): {str(e).splitlines()[0][:200]}")
 
 
@@ -231,8 +282,8 @@ def read_medline(path: Path, report: IngestReport) -> Iterator[Record]:
                     continue
                 yield Record(id=pmid, title=title, text=text, pmid=pmid if pmid.isdigit() else None,
                              year=_year(rec.get("DP")))
-        except (OSError, EOFError, ValueError) as e:
-            report.problem(path, lines.lineno, f"unreadable MEDLINE ({type(e).__name__}: {e})")
+        except Exception as e:  # Bio.Medline raises KeyError/ValueError on malformed input
+            report.problem(path, lines.lineno, f"MEDLINE parsing stopped ({type(e).__name__}: {e})")
 
 
 READERS = {"jsonl": read_jsonl, "pubmed-xml": read_pubmed_xml, "medline": read_medline}

@@ -88,6 +88,7 @@ class BM25Index:
         import bm25s
 
         model = bm25s.BM25(k1=k1, b=b, method=method)
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s forces DEBUG on import
         model.index(corpus_tokens, show_progress=False)
         return cls(model, tokenizer)
 

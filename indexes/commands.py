@@ -1,0 +1,104 @@
+"""``biomedqa index build | list | info``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import click
+
+from biomedqa.cli_common import build_settings, echo_json, handle_errors, settings_options
+
+logger = logging.getLogger(__name__)
+
+
+def _row(info: Any) -> dict[str, Any]:
+    return {"name": info.name, "docs": info.docs, "records": info.records, "embedder": info.embedder,
+            "dim": info.dim, "kind": info.kind, "created": info.created, "path": info.path}
+
+
+@click.group("index")
+def index_group() -> None:
+    """Build and inspect local FAISS + BM25 indexes."""
+
+
+@index_group.command("build")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--name", required=True, help="Index name (a folder under the data dir).")
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
+@settings_options
+@handle_errors
+def build_command(paths: tuple[Path, ...], name: str, as_json: bool, preset: str | None, sets: tuple[str, ...],
+                  replay: tuple[Path, ...], record: Path | None) -> None:
+    """Index JSONL(.gz), PubMed XML(.gz) or MEDLINE files (rerun to resume an interrupted build)."""
+    from biomedqa.indexes import build_index
+
+    settings = build_settings(preset, sets, replay, record)
+    info = build_index(list(paths), name, settings, progress=not as_json)
+    if as_json:
+        echo_json(info.model_dump(mode="json"))
+        return
+    note = f", {info.skipped} malformed skipped" if info.skipped else ""
+    click.echo(f"Indexed {info.docs} docs ({info.records} records{note}) in {info.seconds:.1f} s "
+               f"({info.docs_per_s:.1f} docs/s) → {info.path}")
+
+
+@index_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@settings_options
+@handle_errors
+def list_command(as_json: bool, preset: str | None, sets: tuple[str, ...], replay: tuple[Path, ...],
+                 record: Path | None) -> None:
+    """List the indexes in the data dir."""
+    from biomedqa.indexes import list_indexes
+
+    settings = build_settings(preset, sets, replay, record)
+    rows = [_row(i) for i in list_indexes(settings)]
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo(f"No indexes in {settings.index_dir}. Build one: biomedqa index build CORPUS --name NAME")
+        return
+    from rich.table import Table
+
+    table = Table("name", "docs", "records", "embedder", "kind", "created")
+    for r in rows:
+        table.add_row(r["name"], str(r["docs"]), str(r["records"]), f"{r['embedder']} ({r['dim']})", r["kind"],
+                      r["created"])
+    _print(table)
+
+
+@index_group.command("info")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+@settings_options
+@handle_errors
+def info_command(name: str, as_json: bool, preset: str | None, sets: tuple[str, ...], replay: tuple[Path, ...],
+                 record: Path | None) -> None:
+    """Show one index's manifest (after checking its files)."""
+    from biomedqa.indexes import open_index
+
+    settings = build_settings(preset, sets, replay, record)
+    index = open_index(settings, name)
+    info = index.info
+    index.close()
+    if as_json:
+        echo_json(info.model_dump(mode="json"))
+        return
+    for key, value in _row(info).items():
+        click.echo(f"{key:10} {value}")
+    click.echo(f"{'faiss':10} {info.faiss_class}")
+    click.echo(f"{'bm25':10} stemmer={info.tokenizer.get('stemmer')} k1={info.build.get('bm25_k1')} "
+               f"b={info.build.get('bm25_b')}")
+    click.echo(f"{'chunking':10} {info.build.get('chunk_words')} words, overlap {info.build.get('chunk_overlap')}")
+    click.echo(f"{'built in':10} {info.seconds:.1f} s ({info.docs_per_s:.1f} docs/s)")
+    for src in info.sources:
+        click.echo(f"{'source':10} {src.path} ({src.bytes} bytes, sha256 {src.sha256[:12]}…)")
+
+
+def _print(renderable: Any) -> None:
+    from rich.console import Console
+
+    Console().print(renderable)
