@@ -85,11 +85,17 @@ class NCBISettings(_Group):
 
 
 class SQLSettings(_Group):
-    url: str | None = Field(default=None, description="SQLAlchemy URL; None: no SQL tool")
-    row_limit: int = 200
-    timeout_s: float = 10.0
-    max_repairs: int = 3
-    schema_notes: Path | None = None
+    url: str | None = Field(default=None, description="SQLAlchemy URL or SQLite file path; None: no SQL tool")
+    row_limit: int = Field(default=200, description="LIMIT added to or capped on every query")
+    timeout_s: float = Field(default=10.0, description="Statement timeout in seconds")
+    max_repairs: int = Field(default=3, description="Repair rounds after a failed or implausible query")
+    schema_notes: Path | None = Field(
+        default=None, description="YAML of column meanings, rules and examples; None: bundled notes when they fit"
+    )
+    read_dialect: str = Field(default="sqlite", description="sqlglot dialect the model writes (then transpiled)")
+    max_tables: int = Field(default=2, description="Tables shown to the model per question")
+    few_shot: int = Field(default=3, description="Similar examples from the notes' pool shown per question")
+    answer_with_llm: bool = Field(default=True, description="Word the answer with the model (else list the rows)")
 
 
 class AgentSettings(_Group):
