@@ -20,12 +20,19 @@ from typing import Any
 import click
 from pydantic import BaseModel, Field
 
-from biomedqa.batch_io import InputRow, OutputFormat, output_format, read_table, record_from_csv, to_rows
-from biomedqa.batch_io import write_output_atomic
+from biomedqa.batch_io import (
+    InputRow,
+    OutputFormat,
+    output_format,
+    read_table,
+    record_from_csv,
+    to_rows,
+    write_output_atomic,
+)
 from biomedqa.batch_journal import Journal, journal_path
 from biomedqa.batch_progress import BatchProgress
 from biomedqa.cli_common import build_settings, echo_json, handle_errors, stderr_console
-from biomedqa.errors import ConfigError, IndexCorruptError, IndexNotFoundError
+from biomedqa.errors import ConfigError, IndexCorruptError, IndexNotFoundError, InputError
 from biomedqa.frontdoor import AgentLike, close_agent, default_agent_factory, max_question_chars
 from biomedqa.settings import Settings
 from biomedqa.types import Answer, SentenceSupport
@@ -107,7 +114,7 @@ async def _answer_row(agent: AgentLike, row: InputRow, limit: int) -> dict[str, 
         answer = await agent.aask(row.question, options=row.options or None)
     except FATAL_ERRORS:
         raise
-    except Exception as e:  # noqa: BLE001 - one bad row must not stop the run
+    except Exception as e:  # one bad row must not stop the run
         logger.debug("row %s failed", row.key, exc_info=True)
         message = " ".join(str(e).split()) or type(e).__name__
         return answer_record(row, None, time.perf_counter() - start, f"{type(e).__name__}: {message}")
@@ -123,7 +130,7 @@ def _previous_output(out_path: Path, fmt: OutputFormat) -> dict[str, dict[str, A
             return {r["id"]: r for r in map(record_from_csv, read_table(out_path).records)}
         lines = out_path.read_text(encoding="utf-8").splitlines()
         return {str(r["id"]): r for r in (json.loads(ln) for ln in lines if ln.strip())}
-    except Exception as e:  # noqa: BLE001 - an unreadable old output is simply replaced
+    except (InputError, OSError, ValueError, KeyError, TypeError) as e:  # an unreadable old output is replaced
         logger.warning("ignoring the existing %s (%s); it will be overwritten", out_path, e)
         return {}
 

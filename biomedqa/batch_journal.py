@@ -14,6 +14,8 @@ import os
 from pathlib import Path
 from typing import IO, Any
 
+from typing_extensions import Self
+
 logger = logging.getLogger(__name__)
 
 
@@ -80,7 +82,7 @@ class Journal:
         self.close()
         self.path.unlink(missing_ok=True)
 
-    def __enter__(self) -> Journal:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -7,10 +7,17 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import (
-    BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn,
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
     TimeRemainingColumn,
 )
 from rich.text import Text
+from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +59,7 @@ class BatchProgress:
         if self._progress is not None:
             self._progress.update(self._task, advance=1, errors=self.errors)
 
-    def __enter__(self) -> BatchProgress:
+    def __enter__(self) -> Self:
         if self._progress is not None:
             self._progress.start()
         return self

@@ -63,7 +63,7 @@ class PlainReader:
     """Plain ``readline`` on stdin (in a worker thread, so the event loop stays responsive)."""
 
     async def read(self, prompt: str) -> str:
-        line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        line: str = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
         if not line:
             raise EOFError
         return line.rstrip("\r\n")
@@ -87,7 +87,11 @@ def on_sigint(callback: Callable[[], None]) -> Iterator[None]:
 async def run_turn(session: ChatSession, question: str) -> bool:
     """Answer one question; Ctrl-C cancels it. Returns False if it was interrupted."""
     task = asyncio.ensure_future(session.answer(question))
-    with on_sigint(task.cancel):
+
+    def cancel() -> None:
+        task.cancel()
+
+    with on_sigint(cancel):
         await asyncio.wait({task})
     if task.cancelled():
         session.console.print(Text("\n[interrupted]", style="yellow"))
@@ -98,7 +102,10 @@ async def run_turn(session: ChatSession, question: str) -> bool:
 
 async def repl(session: ChatSession, reader: LineReader, *, prompt: str = PROMPT) -> None:
     """Read questions and commands until ``/quit`` or end of input."""
-    hint = lambda: session.console.print(Text("\n(Ctrl-D or /quit to leave)", style="dim"))  # noqa: E731
+
+    def hint() -> None:
+        session.console.print(Text("\n(Ctrl-D or /quit to leave)", style="dim"))
+
     try:
         while True:
             try:

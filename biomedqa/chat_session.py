@@ -75,7 +75,7 @@ class ChatSession:
         except BiomedQAError as e:
             self.console.print(Text(("\n" if streamed else "") + f"Error: {e}", style="red"))
             return None
-        except Exception as e:  # noqa: BLE001 - a failed answer must not end the session
+        except Exception as e:  # a failed answer must not end the session
             logger.debug("answer failed", exc_info=True)
             self.console.print(Text(("\n" if streamed else "") + f"Error: {type(e).__name__}: {e}", style="red"))
             return None

@@ -8,11 +8,11 @@ Both commands talk to the agent only through :class:`AgentLike`, so tests can ha
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Protocol, runtime_checkable
 
 from biomedqa.settings import AgentSettings, Settings
-from biomedqa.types import Answer, Message
+from biomedqa.types import AgentEvent, Answer, Message
 
 logger = logging.getLogger(__name__)
 
@@ -24,14 +24,14 @@ class AgentLike(Protocol):
     settings: Settings
 
     async def aask(
-        self, question: str, options: dict[str, str] | None = None, history: list[Message] | None = None
+        self, question: str, *, options: Mapping[str, str] | None = None, history: Sequence[Message] | None = None
     ) -> Answer:
         """Answer one question."""
         ...
 
     def astream(
-        self, question: str, options: dict[str, str] | None = None, history: list[Message] | None = None
-    ) -> AsyncIterator[Any]:
+        self, question: str, *, options: Mapping[str, str] | None = None, history: Sequence[Message] | None = None
+    ) -> AsyncIterator[AgentEvent]:
         """Yield ``AgentEvent`` objects: nodes, tokens, then one ``kind="answer"`` event."""
         ...
 
@@ -62,7 +62,7 @@ def close_agent(agent: AgentLike | None) -> None:
         return
     try:
         agent.close()
-    except Exception:  # noqa: BLE001 - closing must never hide the real outcome
+    except Exception:  # closing must never hide the real outcome
         logger.debug("closing the agent failed", exc_info=True)
 
 

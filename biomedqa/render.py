@@ -48,7 +48,7 @@ def render_answer(console: Console, answer: Answer, *, streamed: bool = False) -
 
 def render_citations(console: Console, answer: Answer) -> None:
     """A table of cited PMIDs with titles and PubMed links (or a note when there are none)."""
-    cited = [c for c in answer.citations if c.pmid] or []
+    cited = [c for c in answer.citations if c.pmid]
     others = [c for c in answer.citations if not c.pmid]
     if not answer.citations:
         console.print(Text("No citations.", style="dim"))
@@ -60,11 +60,12 @@ def render_citations(console: Console, answer: Answer) -> None:
     table.add_column("Link", style="blue", no_wrap=True)
     seen: set[str] = set()
     for c in cited:
-        if c.pmid in seen:
+        pmid = c.pmid or ""
+        if pmid in seen:
             continue
-        seen.add(c.pmid or "")
-        url = pubmed_url(c.pmid or "")
-        table.add_row(c.pmid, c.title or titles.get(c.pmid, ""), Text(url, style=f"link {url}"))
+        seen.add(pmid)
+        url = pubmed_url(pmid)
+        table.add_row(pmid, c.title or titles.get(pmid, ""), Text(url, style=f"link {url}"))
     for c in others:
         table.add_row(c.doc_id, c.title, "")
     console.print(table)

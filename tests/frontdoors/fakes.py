@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+from typing_extensions import Self
+
 from biomedqa.settings import Settings
 from biomedqa.types import AgentEvent, Answer, Citation, Message, Passage, SentenceSupport, Trace
 
@@ -108,7 +110,7 @@ class FakeAgent:
     def close(self) -> None:
         self.closed = True
 
-    def __enter__(self) -> FakeAgent:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

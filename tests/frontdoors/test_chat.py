@@ -29,7 +29,7 @@ def test_scripted_chat_follow_up_and_commands(tmp_path: Path, fake_agent: FakeAg
     assert [c["question"] for c in fake_agent.calls] == [
         "Does metformin lower HbA1c?", "And in children?", "FAIL here", "Fresh start?"]
     follow_up = fake_agent.calls[1]["history"]
-    assert [(m.role, m.content) for m in follow_up][0] == ("user", "Does metformin lower HbA1c?")
+    assert (follow_up[0].role, follow_up[0].content) == ("user", "Does metformin lower HbA1c?")
     assert follow_up[1].role == "assistant" and follow_up[1].content.startswith("Answer to: Does metformin")
     assert fake_agent.calls[3]["history"] == []  # /reset forgot the conversation
     assert "https://pubmed.ncbi.nlm.nih.gov/" in out and "0.910" in out and "generate" in out
