@@ -61,18 +61,39 @@ async def search_genes(client: EutilsClient, term: str, *, retmax: int = 5) -> l
     return await gene_summaries(client, ids) if ids else []
 
 
-def pick_human(records: Sequence[GeneRecord], term: str = "") -> GeneRecord | None:
-    """The record a question about ``term`` most likely means: a live human gene, exact symbol first."""
+def _match(r: GeneRecord, term: str) -> int:
     t = term.strip().upper()
-    human = [r for r in records if r.is_human or not r.organism]
+    return 0 if r.symbol.upper() == t else 1 if t in {a.upper() for a in r.aliases} else 2
 
-    def score(r: GeneRecord) -> tuple[int, int, int]:
-        exact = r.symbol.upper() == t
-        alias = t in {a.upper() for a in r.aliases}
-        return (0 if exact else 1 if alias else 2, 1 if r.status else 0, 0 if r.is_human else 1)
 
-    ranked = sorted(human or list(records), key=score)
+def pick_human(records: Sequence[GeneRecord], term: str = "") -> GeneRecord | None:
+    """The record a question about ``term`` most likely means.
+
+    Live records beat replaced/discontinued ones, human beats other species, and then an exact
+    symbol beats an alias, which beats NCBI's relevance order.
+    """
+    ranked = sorted(records, key=lambda r: (1 if r.status else 0, 0 if r.is_human else 1, _match(r, term)))
     return ranked[0] if ranked else None
+
+
+async def find_gene(client: EutilsClient, term: str, *, retmax: int = 5,
+                    wide: int = 20) -> tuple[GeneRecord | None, list[GeneRecord]]:
+    """The human gene a symbol/alias names: the top ``retmax`` hits, widened to ``wide`` when none matches.
+
+    Returns the best record and every record read.
+    """
+    records = await search_genes(client, term, retmax=retmax)
+    best = pick_human(records, term)
+    if (best is not None and best.is_human and not best.status and _match(best, term) < 2) or wide <= retmax:
+        return best, records
+    try:
+        wider = await search_genes(client, term, retmax=wide)
+    except NCBIError as e:
+        logger.info("widened gene search failed (%s)", e.message)
+        return best, records
+    seen = {r.gene_id for r in records}
+    records += [r for r in wider if r.gene_id not in seen]
+    return pick_human(records, term), records
 
 
 async def snp_summaries(client: EutilsClient, rsids: Sequence[str]) -> list[SnpRecord]:

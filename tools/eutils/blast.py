@@ -18,6 +18,11 @@ from biomedqa.tools.eutils.client import EutilsClient
 
 logger = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
+LEADING_NAMES = {"Human": "Homo sapiens", "Mouse": "Mus musculus", "Zebrafish": "Danio rerio",
+                 "Rat": "Rattus norvegicus", "Chicken": "Gallus gallus", "Yeast": "Saccharomyces cerevisiae"}
+CHROM = re.compile(r"\b(?:chromosome|linkage group)[:\s]+([0-9]{1,2}|[XYxy]|MT)(?=[pq\s,.;]|$)")
+FROM_CHROM = re.compile(r"\bfrom (?:chromosome )?([0-9]{1,2}|[XYxy]),")
+_ROW = re.compile(r"^(\S+)\s+(.*?)\s+([\d.]+)\s+([\de.+-]+)\s+(\d+)%\s*$")
 
 
 class BlastTiming(BaseModel):
@@ -41,14 +46,20 @@ class BlastHit(BaseModel):
 
     @property
     def organism(self) -> str:
-        """Binomial name at the start of the title ('PREDICTED:' stripped)."""
-        words = re.sub(r"^(PREDICTED|TPA|UNVERIFIED):\s*", "", self.title).split()
-        return " ".join(words[:2])
+        """Binomial name from the title ('PREDICTED:' stripped; 'Human DNA ...' → Homo sapiens)."""
+        title = re.sub(r"^(PREDICTED|TPA|UNVERIFIED|TPA_asm):\s*", "", self.title)
+        first = title.split(" ", 1)[0]
+        if first in LEADING_NAMES:
+            return LEADING_NAMES[first]
+        if title.startswith("Eukaryotic synthetic construct"):
+            return "synthetic construct"
+        return " ".join(title.split()[:2])
 
     @property
     def chromosome(self) -> str | None:
-        m = re.search(r"\bchromosome[:\s]+([0-9]{1,2}|X|Y|MT?)\b", self.title)
-        return m.group(1) if m else None
+        """Chromosome named in the title ('chromosome 6q26-27' → '6', 'clone ... from 2' → '2')."""
+        m = CHROM.search(self.title) or FROM_CHROM.search(self.title)
+        return m.group(1).upper() if m else None
 
 
 def parse_put(body: str) -> tuple[str, float]:
@@ -101,27 +112,42 @@ def _parse_xml_hits(body: str) -> list[BlastHit]:
     return hits
 
 
+def _summary_rows(body: str) -> list[BlastHit]:
+    """Hits from the 'Sequences producing significant alignments' table (titles may end in '...')."""
+    _, _, table = body.partition("Sequences producing significant alignments:")
+    rows = []
+    for line in table.split("ALIGNMENTS")[0].split("\n")[1:]:
+        m = _ROW.match(line.strip())
+        if m:
+            rows.append(BlastHit(accession=m.group(1), title=m.group(2).removesuffix("...").strip(),
+                                 bits=_num(m.group(3)), evalue=_num(m.group(4)), identity=_num(m.group(5))))
+    return rows
+
+
 def _parse_text_hits(body: str) -> list[BlastHit]:
-    hits = []
+    detailed: dict[str, BlastHit] = {}
     for block in re.split(r"\n>", body)[1:]:
-        header, _, rest = block.partition("Length=")
-        first = header.strip().split("\n")[0]
-        accession, _, title_start = first.partition(" ")
+        header, found, rest = block.partition("Length=")
+        if not found:
+            continue  # cut before the alignment's header ended
         lines = [ln.strip() for ln in header.strip().split("\n")]
+        accession, _, title_start = lines[0].partition(" ")
         # continuation lines of the title; other accessions of identical sequences start with an accession
         title = " ".join([title_start] + [ln for ln in lines[1:] if not re.match(r"^[A-Z]{1,4}_?\d+\.\d+ ", ln)])
         hsp = rest.split("\n Score =")[1] if "\n Score =" in rest else ""
-        hsp = hsp.split("\n Score =")[0]
         bits = re.search(r"^\s*([\d.]+) bits", hsp)
         evalue = re.search(r"Expect(?:\(\d+\))? = ([\de.+-]+)", hsp)
         ident = re.search(r"Identities = \d+/\d+ \((\d+)%\)", hsp)
         sbjct = re.findall(r"Sbjct\s+(\d+)\s+\S+\s+(\d+)", hsp)
-        hits.append(BlastHit(accession=accession, title=title.strip(), bits=_num(bits.group(1)) if bits else None,
-                             evalue=_num(evalue.group(1)) if evalue else None,
-                             identity=_num(ident.group(1)) if ident else None,
-                             sbjct_start=int(sbjct[0][0]) if sbjct else None,
-                             sbjct_end=int(sbjct[-1][1]) if sbjct else None))
-    return hits
+        detailed[accession] = BlastHit(
+            accession=accession, title=" ".join(title.split()), bits=_num(bits.group(1)) if bits else None,
+            evalue=_num(evalue.group(1)) if evalue else None, identity=_num(ident.group(1)) if ident else None,
+            sbjct_start=int(sbjct[0][0]) if sbjct else None, sbjct_end=int(sbjct[-1][1]) if sbjct else None)
+    rows = _summary_rows(body)
+    if not rows:
+        return list(detailed.values())
+    out = [detailed.get(r.accession, r) for r in rows]
+    return out + [h for a, h in detailed.items() if a not in {r.accession for r in rows}]
 
 
 class BlastClient:

@@ -135,8 +135,7 @@ class EutilsToolbox:
         return {"kind": "pubmed", "items": [p.model_dump(mode="json") for p in items]}
 
     async def _gene_search(self, a: GeneSearchArgs) -> dict[str, Any]:
-        items = await genes.search_genes(self.client, a.term, retmax=a.k)
-        best = genes.pick_human(items, a.term)
+        best, items = await genes.find_gene(self.client, a.term, retmax=a.k)
         return {"kind": "gene", "items": [g.model_dump(mode="json") for g in items],
                 "best": best.gene_id if best else None}
 
