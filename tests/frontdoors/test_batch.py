@@ -108,3 +108,14 @@ def test_usage_errors_exit_2(tmp_path: Path, fake_agent: FakeAgent) -> None:
     assert "No such file" in invoke(str(tmp_path / "nope.csv"), "-o", str(tmp_path / "a.csv"))[2]
     code, _, err = invoke(str(empty), "-o", "llm.model=x")
     assert code == 2 and "--set KEY=VALUE" in err
+
+
+def test_retry_errors_answers_only_failed_rows(tmp_path: Path, fake_agent: FakeAgent) -> None:
+    src = write_csv(tmp_path / "q.csv", [["id", "question"], ["a", "fine?"], ["b", "FAIL once"]])
+    assert invoke(str(src), "-o", str(tmp_path / "a.csv"))[0] == 1
+    fake_agent.fail_on = ()
+    assert invoke(str(src), "-o", str(tmp_path / "a.csv"))[0] == 1  # plain rerun keeps the recorded error
+    code, _, err = invoke(str(src), "-o", str(tmp_path / "a.csv"), "--retry-errors")
+    assert code == 0, err
+    assert [c["question"] for c in fake_agent.calls] == ["fine?", "FAIL once", "FAIL once"]
+    assert [r["error"] for r in read_csv(tmp_path / "a.csv")] == ["", ""]

@@ -89,3 +89,20 @@ async def test_run_batch_library_order(tmp_path: Path, concurrency: int) -> None
     report = await run_batch(agent, src, tmp_path / "a.jsonl", concurrency=concurrency, progress=False)
     ids = [json.loads(x)["id"] for x in (tmp_path / "a.jsonl").read_text().splitlines()]
     assert ids == [str(i) for i in range(1, 13)] and report.ok == 12 and report.exit_code == 0
+
+
+async def test_progress_bar_shows_rate_and_eta(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from biomedqa.batch import run_batch
+    from tests.frontdoors.fakes import FakeAgent
+
+    src = tmp_path / "q.csv"
+    src.write_text("question\n" + "".join(f"q{i}?\n" for i in range(6)))
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=120)
+    await run_batch(FakeAgent(delay=0.02, fail_on=("q3",)), src, tmp_path / "a.csv", console=console)
+    shown = buf.getvalue()
+    assert "6/6" in shown and "q/min" in shown and "ETA" in shown and "1 errors" in shown

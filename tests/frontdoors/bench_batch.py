@@ -1,0 +1,75 @@
+"""Batch throughput benchmark (not a test): ``python -m tests.frontdoors.bench_batch [--fake] [-n 20]``.
+
+Times, on one warmed-up agent and the first N PubMedQA questions: plain sequential ``agent.aask``
+calls, then ``run_batch`` at concurrency 1 and 2. With ``--fake`` it uses a zero-delay FakeAgent
+over many rows, which isolates the batch layer's own cost (journal fsync, output, bookkeeping).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from biomedqa.batch import run_batch
+from biomedqa.frontdoor import AgentLike
+from tests.frontdoors.conftest import pubmedqa_questions
+from tests.frontdoors.fakes import FakeAgent
+
+
+def write_questions(path: Path, qs: list[tuple[str, str]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["id", "question"], *qs])
+
+
+async def bench(agent: AgentLike, qs: list[tuple[str, str]], work: Path, concurrencies: list[int]) -> dict[str, Any]:
+    src = work / "q.csv"
+    write_questions(src, qs)
+    await agent.aask(qs[0][1])  # warm-up: load the model and the index, excluded from every timing
+    start = time.perf_counter()
+    for _, q in qs:
+        await agent.aask(q)
+    plain = time.perf_counter() - start
+    out: dict[str, Any] = {"n": len(qs), "plain_seconds": round(plain, 3), "plain_q_per_min": round(60 * len(qs) / plain, 2)}
+    for c in concurrencies:
+        start = time.perf_counter()
+        report = await run_batch(agent, src, work / f"a{c}.csv", concurrency=c, progress=False)
+        wall = time.perf_counter() - start
+        out[f"batch_c{c}"] = {"seconds": round(wall, 3), "q_per_min": round(60 * len(qs) / wall, 2),
+                              "ok": report.ok, "errors": report.errors,
+                              "overhead_vs_plain_pct": round(100 * (wall - plain) / plain, 2)}
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-n", type=int, default=20)
+    ap.add_argument("--fake", action="store_true", help="zero-delay FakeAgent: the batch layer's own cost")
+    ap.add_argument("--preset", default="fast")
+    ap.add_argument("-o", "--set", dest="sets", action="append", default=[], help="KEY=VALUE overrides")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.fake:
+            qs = pubmedqa_questions(1000)[: args.n]
+            result = asyncio.run(bench(FakeAgent(), qs, Path(tmp), [1, 2]))
+            result["batch_ms_per_row_c1"] = round(
+                1000 * (result["batch_c1"]["seconds"] - result["plain_seconds"]) / len(qs), 3)
+        else:
+            from biomedqa.api import Agent
+            from biomedqa.cli_common import build_settings
+
+            settings = build_settings(args.preset, tuple(args.sets))
+            with Agent(settings) as agent:
+                result = asyncio.run(bench(agent, pubmedqa_questions(args.n), Path(tmp), [1, 2]))
+            result["settings"] = {"preset": args.preset, "overrides": args.sets, "model": settings.llm.model,
+                                  "index": settings.retrieval.index}
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
