@@ -68,7 +68,7 @@ class EutilsClient:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, NCBIError) and exc.retry_after is not None:
             return exc.retry_after
-        return float(wait_exponential_jitter(initial=self.backoff, max=30.0)(state))
+        return float(wait_exponential_jitter(multiplier=self.backoff, max=30.0)(state))
 
     async def request(self, url: str, params: dict[str, Any], *, post: bool = False) -> httpx.Response:
         """One HTTP call with rate limiting and retries; returns a 2xx response.
