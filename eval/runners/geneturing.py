@@ -108,7 +108,8 @@ def summarize(rows: list[dict[str, Any]], replay: dict[str, Any], seconds: float
     return {
         "n": len(rows), "mean_over_tasks": round(statistics.mean(t["score"] for t in tasks.values()), 4) if tasks else 0,
         "mean_over_questions": round(statistics.mean(r["score"] for r in rows), 4) if rows else 0,
-        "tasks": tasks, "cache_hit_rate": round((replay.get("exact", 0) + replay.get("loose", 0)) / n_req, 4)
+        "tasks": tasks, "http_per_q": round(statistics.mean(len(r["requests"]) for r in rows), 2) if rows else 0,
+        "cache_hit_rate": round((replay.get("exact", 0) + replay.get("loose", 0)) / n_req, 4)
         if n_req else None, "replay": replay, "calls_per_q": round(statistics.mean(r["calls"] for r in rows), 2)
         if rows else 0, "seconds_per_q": round(seconds / len(rows), 4) if rows else 0, "seconds": round(seconds, 2),
     }
@@ -119,7 +120,8 @@ def markdown(summary: dict[str, Any]) -> str:
     for t, v in summary["tasks"].items():
         lines.append(f"| {t} | {v['n']} | {v['score']:.3f} | {v['calls_per_q']} | {v['seconds_per_q']:.3f} |")
     lines += ["", f"Mean over tasks: **{summary['mean_over_tasks']:.3f}** ({summary['n']} questions); "
-              f"cache-hit rate {summary['cache_hit_rate']}; {summary['calls_per_q']} calls/q; "
+              f"cache-hit rate {summary['cache_hit_rate']}; {summary['calls_per_q']} tool calls/q "
+              f"({summary['http_per_q']} HTTP requests/q); "
               f"{summary['seconds_per_q']:.3f} s/q.", ""]
     return "\n".join(lines)
 

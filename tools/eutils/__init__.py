@@ -46,7 +46,8 @@ def build_eutils(settings: Settings) -> EutilsToolbox:
 
     ``settings.ncbi.replay`` (paths, or the alias ``geneturing``) serves recorded responses;
     with ``offline`` a request no recording holds raises ReplayMissError. ``record`` appends
-    live responses to a JSONL(.gz) file. Offline runs skip rate limiting and BLAST waits.
+    live responses to a JSONL(.gz) file. Offline runs skip rate limiting and BLAST waits, and poll a
+    recorded WAITING report only twice (a recording never becomes ready).
     """
     ncbi = settings.ncbi
     transport = build_transport(settings)
@@ -54,7 +55,7 @@ def build_eutils(settings: Settings) -> EutilsToolbox:
     http = httpx.AsyncClient(transport=transport, timeout=ncbi.timeout, follow_redirects=True)
     limiter = RateLimiter(None) if offline else RateLimiter.for_ncbi(ncbi.api_key is not None)
     client = EutilsClient(http, ncbi, limiter=limiter, sleep=_no_wait if offline else None)
-    timing = (BlastTiming(min_first_wait=0, poll_interval=0, max_polls=ncbi.blast_max_polls) if offline else
+    timing = (BlastTiming(min_first_wait=0, poll_interval=0, max_polls=min(2, ncbi.blast_max_polls)) if offline else
               BlastTiming(min_first_wait=ncbi.blast_first_wait, poll_interval=ncbi.blast_poll_interval,
                           max_polls=ncbi.blast_max_polls))
     blast = BlastClient(client, timing, sleep=_no_wait if offline else None)

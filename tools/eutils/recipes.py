@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 COMMON_NAMES = {"Caenorhabditis elegans": "worm", "Homo sapiens": "human", "Danio rerio": "zebrafish",
                 "Mus musculus": "mouse", "Saccharomyces cerevisiae": "yeast", "Rattus norvegicus": "rat",
                 "Gallus gallus": "chicken"}
+ACCESSION = re.compile(r"[A-Z]{1,2}\d{5,6}\.\d+")
 HUMAN_CHROMOSOMES = {str(i) for i in range(1, 23)} | {"X", "Y", "MT"}
 
 
@@ -83,6 +84,9 @@ async def name_conversion(run: Run, term: str) -> str:
 
 async def gene_location(run: Run, term: str) -> str:
     g = await _gene(run, term)
+    if g is None and ACCESSION.fullmatch(term):  # a clone-based name: place the clone itself
+        placed = [h.chromosome for h in await _hits(run, term) if h.chromosome in HUMAN_CHROMOSOMES]
+        return f"chr{placed[0]}" if placed else ""
     if g is None:
         return ""
     chrom = g.chromosome or (re.match(r"[0-9XYM]+", g.map_location) or [""])[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -61,7 +62,8 @@ class ElinkArgs(BaseModel):
 
 
 class BlastArgs(BaseModel):
-    sequence: str = Field(description="DNA or protein sequence (letters only)", min_length=10)
+    sequence: str = Field(description="DNA or protein sequence, or a nucleotide accession (e.g. AC018712.2)",
+                          min_length=6)
     program: str = Field(default="blastn", pattern="^(blastn|blastp|blastx|tblastn|tblastx)$")
     database: str = Field(default="nt")
     k: int = Field(default=5, ge=1, le=50)
@@ -162,7 +164,8 @@ class EutilsToolbox:
         return {"kind": "elink", "dbfrom": a.dbfrom, "db": a.db, "links": links}
 
     async def _blast(self, a: BlastArgs) -> dict[str, Any]:
-        seq = "".join(a.sequence.split()).upper()
+        seq = "".join(a.sequence.split())
+        seq = seq if re.fullmatch(r"[A-Z]{1,2}_?\d+\.\d+", seq) else seq.upper()
         hits = await self.blast.search(seq, program=a.program, database=a.database, limit=a.k)
         return {"kind": "blast", "items": [h.model_dump(mode="json") for h in hits]}
 
