@@ -11,7 +11,6 @@ import logging
 import re
 from collections.abc import Sequence
 
-from biomedqa.errors import NCBIError
 from biomedqa.tools.eutils.client import EutilsClient
 from biomedqa.tools.eutils.records import (
     GeneRecord,
@@ -22,6 +21,8 @@ from biomedqa.tools.eutils.records import (
     omim_from_summary,
     snp_from_summary,
 )
+
+from biomedqa.errors import NCBIError
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ async def find_gene(client: EutilsClient, term: str, *, retmax: int = 5,
 
 async def snp_summaries(client: EutilsClient, rsids: Sequence[str]) -> list[SnpRecord]:
     """dbSNP records for rs ids (``rs123`` or ``123``)."""
-    ids = [re.sub(r"^rs", "", str(r).strip(), flags=re.I) for r in rsids if str(r).strip()]
+    ids = [re.sub(r"^rs", "", str(r).strip(), flags=re.IGNORECASE) for r in rsids if str(r).strip()]
     if not ids:
         return []
     docs = await client.esummary("snp", ids, retmax=10)

@@ -13,7 +13,13 @@ from typing import Any
 
 import click
 
-from biomedqa.cli_common import build_settings, echo_json, handle_errors, settings_options, stderr_console
+from biomedqa.cli_common import (
+    build_settings,
+    echo_json,
+    handle_errors,
+    settings_options,
+    stderr_console,
+)
 from biomedqa.errors import ConfigError
 from biomedqa.settings import Settings
 from biomedqa.shared_data import shared_path
@@ -78,7 +84,7 @@ async def run_questions(settings: Settings, items: list[dict[str, str]], llm: An
             try:
                 result = await answer_gene_question(it["question"], llm, toolbox)
                 pred, calls, task, err = result.answer, result.tool_calls, result.task, None
-            except Exception as e:  # one broken question must not stop the benchmark
+            except Exception as e:  # noqa: BLE001  # one broken question must not stop the benchmark
                 logger.warning("question failed: %s", e)
                 pred, calls, task, err = "", [], None, f"{type(e).__name__}: {e}"
             rows.append({**it, "prediction": pred, "score": score(pred, it["gold"], it["task"]), "route": task,
@@ -119,10 +125,10 @@ def markdown(summary: dict[str, Any]) -> str:
     lines = ["# GeneTuring", "", "| Task | n | Score | Calls/q | s/q |", "|---|---|---|---|---|"]
     for t, v in summary["tasks"].items():
         lines.append(f"| {t} | {v['n']} | {v['score']:.3f} | {v['calls_per_q']} | {v['seconds_per_q']:.3f} |")
-    lines += ["", f"Mean over tasks: **{summary['mean_over_tasks']:.3f}** ({summary['n']} questions); "
-              f"cache-hit rate {summary['cache_hit_rate']}; {summary['calls_per_q']} tool calls/q "
-              f"({summary['http_per_q']} HTTP requests/q); "
-              f"{summary['seconds_per_q']:.3f} s/q.", ""]
+    tail = (f"Mean over tasks: **{summary['mean_over_tasks']:.3f}** ({summary['n']} questions); "
+            f"cache-hit rate {summary['cache_hit_rate']}; {summary['calls_per_q']} tool calls/q "
+            f"({summary['http_per_q']} HTTP requests/q); {summary['seconds_per_q']:.3f} s/q.")
+    lines += ["", tail, ""]
     return "\n".join(lines)
 
 
@@ -142,7 +148,7 @@ def _build_llm(settings: Settings, use_llm: bool) -> Any:
 
     try:
         return Deps(settings).llm  # loaded lazily: only questions no recipe covers pay for it
-    except Exception as e:  # the deterministic chains still run without a model
+    except Exception as e:  # noqa: BLE001  # the deterministic chains still run without a model
         logger.warning("no local model (%s); unrecognised questions will get no answer", e)
         return None
 

@@ -10,13 +10,19 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from biomedqa.errors import BlastError
-from biomedqa.shared_data import shared_data_dir
-from biomedqa.tools.eutils.blast import BlastClient, BlastTiming, parse_put, parse_report, report_status
+from biomedqa.tools.eutils.blast import (
+    BlastClient,
+    BlastTiming,
+    parse_put,
+    parse_report,
+    report_status,
+)
 from biomedqa.tools.eutils.client import EutilsClient
 from biomedqa.tools.eutils.ratelimit import ManualClock
 from biomedqa.tools.eutils.toolbox import EutilsToolbox
+
+from biomedqa.errors import BlastError
+from biomedqa.shared_data import shared_data_dir
 
 SEQ = ("ATTCTGCCTTTAGTAATTTGATGACAGAGACTTCTTGGGAACCACAGCCAGGGAGCCACCCTTTACTCCACCAACAGGTGGCTTATATCCAATCTGAGAAAG"
        "AAAGAAAAAAAAAAAAGTATTTCTCT")
@@ -26,7 +32,8 @@ SEQ = ("ATTCTGCCTTTAGTAATTTGATGACAGAGACTTCTTGGGAACCACAGCCAGGGAGCCACCCTTTACTCCACC
 def bodies() -> dict[str, str]:
     """Real recorded BLAST bodies: one of each status."""
     path = shared_data_dir() / "genegpt_geneturing" / "api_response_cache.jsonl.gz"
-    rows = [json.loads(x) for x in gzip.open(path, "rt") if '"blast.' in x]
+    with gzip.open(path, "rt") as f:
+        rows = [json.loads(x) for x in f if '"blast.' in x]
     out = {"put": next(r["response"] for r in rows if r["kind"] == "blast.Put")}
     for status in ("WAITING", "UNKNOWN", "READY"):
         out[status] = next(r["response"] for r in rows if f"Status={status}" in r["response"]
@@ -50,7 +57,7 @@ def _server(*gets: str) -> tuple[Callable[[httpx.Request], httpx.Response], list
 async def test_polls_wait_rtoe_then_once_a_minute(mock_client: Callable[..., EutilsClient], clock: ManualClock) -> None:
     handler, calls = _server(bodies()["WAITING"], bodies()["WAITING"], bodies()["READY"])
     blast = BlastClient(mock_client(handler), BlastTiming(min_first_wait=10, poll_interval=60), sleep=clock.sleep)
-    rid, rtoe = await blast.put(SEQ)
+    rid, _ = await blast.put(SEQ)
     report = await blast.get(rid, rtoe=25)
     assert calls == ["Put", "Get", "Get", "Get"] and report_status(report) == "READY"
     waits = [s for s in clock.sleeps if s >= 10]
@@ -79,8 +86,9 @@ def test_parse_put_forms() -> None:
 
 def test_truncated_report_keeps_table_hits(shared_data: Path) -> None:
     path = shared_data / "genegpt_geneturing" / "api_response_cache.jsonl.gz"
-    cut = next(json.loads(x)["response"] for x in gzip.open(path, "rt")
-               if '"blast.Get"' in x and "Sequences producing" in x and len(json.loads(x)["response"]) == 10000)
+    with gzip.open(path, "rt") as f:
+        gets = [json.loads(x)["response"] for x in f if '"blast.Get"' in x]
+    cut = next(b for b in gets if "Sequences producing" in b and len(b) == 10000)
     hits = parse_report(cut)
     assert hits and all(h.accession and h.title for h in hits)
 
@@ -90,4 +98,4 @@ async def test_replayed_blast_places_sequence_on_chromosome_15(toolbox: EutilsTo
     assert call.ok and len(call.requests) == 2
     hits = call.result["items"]
     assert hits[0]["accession"] == "CP034493.1" and "chromosome 15" in hits[0]["title"]
-    assert [p.doc_id for p in toolbox.passages(call)][0] == "blast:CP034493.1"
+    assert toolbox.passages(call)[0].doc_id == "blast:CP034493.1"

@@ -8,9 +8,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from biomedqa.errors import ConfigError, ReplayMissError
-from biomedqa.settings import NCBISettings
 from biomedqa.tools.eutils.client import EutilsClient
 from biomedqa.tools.eutils.keys import canonical_key, loose_keys
 from biomedqa.tools.eutils.ratelimit import RateLimiter
@@ -18,6 +15,9 @@ from biomedqa.tools.eutils.record import RecordingTransport
 from biomedqa.tools.eutils.replay import ReplayStore, ReplayTransport, resolve_recording
 from biomedqa.tools.eutils.toolbox import EutilsToolbox
 from biomedqa.tools.pubmed import fetch_pubmed
+
+from biomedqa.errors import ConfigError, ReplayMissError
+from biomedqa.settings import NCBISettings
 
 BASE = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 
@@ -64,7 +64,8 @@ def test_resolve_aliases_and_missing(shared_data: Path) -> None:
 
 async def test_record_then_replay_round_trip(tmp_path: Path, shared_data: Path) -> None:
     """Record real recorded bodies served by a stand-in server, then replay the new file offline."""
-    rows = [json.loads(x) for x in gzip.open(shared_data / "eutils_fixtures/biocommons_eutils_interactions.jsonl.gz", "rt")]
+    with gzip.open(shared_data / "eutils_fixtures/biocommons_eutils_interactions.jsonl.gz", "rt") as f:
+        rows = [json.loads(x) for x in f]
     esearch = next(r for r in rows if "hart rk" in str(r["params"].get("term")))["response_body"]
     efetch = next(r for r in rows if r["params"].get("id") == "22351513")["response_body"]
 
@@ -79,7 +80,8 @@ async def test_record_then_replay_round_trip(tmp_path: Path, shared_data: Path) 
     await client.xml("esearch", {"db": "pubmed", "term": "hart rk[author]"})
     await fetch_pubmed(client, ["22351513"])
     await live.aclose()
-    text = gzip.open(out, "rt").read()
+    with gzip.open(out, "rt") as f:
+        text = f.read()
     assert "SECRET-KEY" not in text and text.count("\n") == 2
 
     replay = httpx.AsyncClient(transport=ReplayTransport(ReplayStore.from_paths([out])))

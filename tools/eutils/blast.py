@@ -11,10 +11,10 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 
+from biomedqa.tools.eutils.client import EutilsClient
 from pydantic import BaseModel, Field
 
 from biomedqa.errors import BlastError
-from biomedqa.tools.eutils.client import EutilsClient
 
 logger = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
@@ -99,9 +99,9 @@ def _num(s: str | None) -> float | None:
 
 def _parse_xml_hits(body: str) -> list[BlastHit]:
     hits = []
-    for block in re.findall(r"<Hit>(.*?)</Hit>", body, re.S):
-        def tag(name: str) -> str | None:
-            m = re.search(rf"<{name}>(.*?)</{name}>", block, re.S)
+    for block in re.findall(r"<Hit>(.*?)</Hit>", body, re.DOTALL):
+        def tag(name: str, block: str = block) -> str | None:
+            m = re.search(rf"<{name}>(.*?)</{name}>", block, re.DOTALL)
             return m.group(1).strip() if m else None
         ident, length = _num(tag("Hsp_identity")), _num(tag("Hsp_align-len"))
         start, end = tag("Hsp_hit-from"), tag("Hsp_hit-to")

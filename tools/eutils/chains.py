@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 from typing import Any, Literal
 
+from biomedqa.tools.eutils.recipes import RECIPES, Run
+from biomedqa.tools.eutils.routing import route
 from pydantic import BaseModel, Field
 
 from biomedqa.interfaces import ChatModel
-from biomedqa.tools.eutils.recipes import RECIPES, Run
-from biomedqa.tools.eutils.routing import route
 from biomedqa.types import Message, Passage, ToolCall
 
 logger = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ async def _llm_chain(question: str, llm: ChatModel, toolbox: Any, run: Run) -> s
         try:
             step = await llm.complete([Message(role="system", content=SYSTEM), Message(role="user", content=prompt)],
                                       schema=ToolStep, max_tokens=120)
-        except Exception as e:  # a model that fails to produce valid JSON ends the chain
+        except Exception as e:  # noqa: BLE001  # a model that fails to produce valid JSON ends the chain
             logger.info("gene chain: model step failed (%s)", e)
             break
         if step.tool == "answer":

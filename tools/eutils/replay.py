@@ -21,9 +21,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+from biomedqa.tools.eutils.keys import canonical_key, loose_keys, requested_retmax, service_of
 
 from biomedqa.errors import ConfigError, ReplayMissError
-from biomedqa.tools.eutils.keys import canonical_key, loose_keys, requested_retmax, service_of
 
 logger = logging.getLogger(__name__)
 ALIASES = {"geneturing": ("genegpt_geneturing", "api_response_cache.jsonl.gz"),
@@ -172,7 +172,7 @@ def _content_type(r: Recorded) -> str:
     head = r.body.lstrip()[:20].lower()
     if head.startswith(("{", "[")):
         return "application/json"
-    if head.startswith("<?xml") or head.startswith("<!doctype e") or head.startswith("<e"):
+    if head.startswith(("<?xml", "<!doctype e", "<e")):
         return "text/xml"
     return "text/html" if head.startswith(("<!doctype html", "<html", "<p>")) else "text/plain"
 

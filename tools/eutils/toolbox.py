@@ -10,14 +10,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, Field, ValidationError
-
-from biomedqa.errors import BiomedQAError
 from biomedqa.tools import genes, pubmed
 from biomedqa.tools.eutils.blast import BlastClient, BlastHit
 from biomedqa.tools.eutils.client import EutilsClient
 from biomedqa.tools.eutils.records import GeneRecord, OmimRecord, SnpRecord
 from biomedqa.tools.eutils.replay import ReplayTransport
+from pydantic import BaseModel, Field, ValidationError
+
+from biomedqa.errors import BiomedQAError
 from biomedqa.types import Passage, ToolCall
 
 logger = logging.getLogger(__name__)
@@ -72,8 +72,8 @@ class BlastArgs(BaseModel):
 TOOLS: dict[str, tuple[type[BaseModel], str]] = {
     "pubmed_search": (PubmedSearchArgs, "Search PubMed and return the top abstracts (with PMIDs)."),
     "pubmed_fetch": (PubmedFetchArgs, "Fetch PubMed abstracts by PMID."),
-    "gene_search": (GeneSearchArgs, "Find genes by symbol/alias/name/Ensembl id: official symbol, aliases, "
-                    "organism, chromosome, cytogenetic location, description, summary."),
+    "gene_search": (GeneSearchArgs, ("Find genes by symbol/alias/name/Ensembl id: official symbol, aliases, "
+                                     "organism, chromosome, cytogenetic location, description, summary.")),
     "gene_summary": (GeneSummaryArgs, "Gene records for NCBI Gene ids."),
     "snp_summary": (SnpSummaryArgs, "dbSNP records: chromosome, position, associated genes, variant class."),
     "omim_search": (OmimSearchArgs, "Search OMIM for a disease: entries, causal gene symbols, cytogenetic loci."),
