@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
 from biomedqa.eval.runners.geneturing import command, load_questions, normalize, score
+from click.testing import CliRunner
 
 
 @pytest.mark.parametrize("pred,gold,task,expected", [

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from biomedqa.settings import Settings
-from biomedqa.testing import ScriptedChatModel
 from biomedqa.tools.eutils import build_eutils
 from biomedqa.tools.eutils.chains import GeneAnswer, answer_gene_question
 from biomedqa.tools.eutils.routing import route
 from biomedqa.tools.eutils.toolbox import EutilsToolbox
+
+from biomedqa.settings import Settings
+from biomedqa.testing import ScriptedChatModel
 
 
 def test_specs_are_json_schemas(toolbox: EutilsToolbox) -> None:
@@ -41,8 +42,7 @@ async def test_gene_snp_omim_passages(toolbox: EutilsToolbox) -> None:
 
 
 async def test_elink_replayed(toolbox: EutilsToolbox) -> None:
-    ids = "100124700,100503872,100686390,100608496,2146,407040,283120,3091,192345,6774,5728,1026,406999,378938," \
-          "1786,23028,4851,406938,406952,406986".split(",")
+    ids = ["100124700", "100503872", "100686390", "100608496", "2146", "407040", "283120", "3091", "192345", "6774", "5728", "1026", "406999", "378938", "1786", "23028", "4851", "406938", "406952", "406986"]
     call = await toolbox.call("elink", {"dbfrom": "gene", "db": "omim", "ids": ids})
     assert call.ok and call.result["links"]
 

@@ -12,13 +12,19 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
-
-from biomedqa.errors import NCBIError
-from biomedqa.settings import NCBISettings
 from biomedqa.tools.eutils.keys import canonical_key
 from biomedqa.tools.eutils.parse import parse_json, parse_xml
 from biomedqa.tools.eutils.ratelimit import RateLimiter
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from biomedqa.errors import NCBIError
+from biomedqa.settings import NCBISettings
 
 logger = logging.getLogger(__name__)
 POST_OVER_CHARS = 1800

@@ -20,7 +20,7 @@ from Bio.Entrez.Parser import CorruptedXMLError, NotXMLError, ValidationError
 from biomedqa.errors import NCBIResponseError
 
 logger = logging.getLogger(__name__)
-_HTML = re.compile(rb"^\s*(<!doctype html|<html|<p><!--|<head)", re.I)
+_HTML = re.compile(rb"^\s*(<!doctype html|<html|<p><!--|<head)", re.IGNORECASE)
 _STR_FIELD = re.compile(r'"(\w+)":"((?:[^"\\]|\\.)*)"')
 _NUM_FIELD = re.compile(r'"(\w+)":(-?\d+(?:\.\d+)?)[,}]')
 
@@ -38,7 +38,7 @@ def sniff(data: bytes) -> str:
 
 
 def _html_error(data: bytes) -> NCBIResponseError:
-    title = re.search(rb"<title>(.*?)</title>", data, re.I | re.S)
+    title = re.search(rb"<title>(.*?)</title>", data, re.IGNORECASE | re.DOTALL)
     what = title.group(1).decode("utf-8", "replace").strip() if title else "an HTML page"
     return NCBIResponseError(f"NCBI returned an HTML page ({what[:80]}) instead of data.", kind="html",
                              hint="The service may be down or the request malformed; retry later.")

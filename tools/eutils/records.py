@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 NON_CODING = re.compile(
     r"pseudogene|non-protein coding|microRNA|\bRNA\b|antisense|divergent transcript|uncharacterized|"
     r"small nucleolar|small nuclear|host gene|readthrough|\bsegment\b|intronic transcript|overlapping transcript",
-    re.I)
+    re.IGNORECASE)
 
 
 class GeneRecord(BaseModel):
@@ -110,7 +110,7 @@ def genes_from_efetch_text(text: str) -> list[GeneRecord]:
     """GeneRecords from efetch gene text (``retmode=text``, the numbered list format)."""
     out = []
     for block in re.split(r"\n(?=\d+\. )", "\n" + text.strip()):
-        gid = re.search(r"^ID: (\d+)", block, re.M)
+        gid = re.search(r"^ID: (\d+)", block, re.MULTILINE)
         if not gid:
             continue
         sym = re.search(r"Official Symbol: (\S+) and Name: (.*?) \[(.*?)(?: \(.*\))?\]", block)

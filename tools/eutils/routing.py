@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 logger = logging.getLogger(__name__)
 
-RSID = re.compile(r"\brs(\d{1,12})\b", re.I)
+RSID = re.compile(r"\brs(\d{1,12})\b", re.IGNORECASE)
 DNA = re.compile(r"[ACGTUNacgtun]{30,}")
 ENSEMBL = re.compile(r"\bENS[A-Z]*G\d{6,}(?:\.\d+)?\b")
 SYMBOL = r"([A-Za-z0-9][A-Za-z0-9\-\.@/_]*)"
@@ -28,18 +28,18 @@ class Route(BaseModel):
 
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("Gene alias", re.compile(rf"official gene symbol of {SYMBOL}\s*\??$", re.I)),
-    ("Gene name conversion", re.compile(rf"convert {SYMBOL} to (?:an? )?official gene symbol", re.I)),
-    ("Gene location", re.compile(rf"which chromosome is (?:the )?{SYMBOL} gene (?:located )?on", re.I)),
-    ("Gene location", re.compile(rf"(?:on )?which chromosome is (?:the )?{SYMBOL}(?: gene)? (?:located|found|on)\b", re.I)),
-    ("Protein-coding genes", re.compile(rf"is {SYMBOL} (?:a )?protein[- ]coding(?: gene)?\s*\??$", re.I)),
-    ("Gene SNP association", re.compile(r"which genes? (?:is|are) (?:the )?SNP (rs\d+) associated with", re.I)),
-    ("SNP location", re.compile(r"which chromosome (?:does|is) (?:the )?SNP (rs\d+) (?:locate|located)", re.I)),
-    ("SNP gene function", re.compile(r"function of the gene(?:s)? associated with (?:the )?(?:SNP )?(rs\d+)", re.I)),
+    ("Gene alias", re.compile(rf"official gene symbol of {SYMBOL}\s*\??$", re.IGNORECASE)),
+    ("Gene name conversion", re.compile(rf"convert {SYMBOL} to (?:an? )?official gene symbol", re.IGNORECASE)),
+    ("Gene location", re.compile(rf"which chromosome is (?:the )?{SYMBOL} gene (?:located )?on", re.IGNORECASE)),
+    ("Gene location", re.compile(rf"(?:on )?which chromosome is (?:the )?{SYMBOL}(?: gene)? (?:located|found|on)\b", re.IGNORECASE)),
+    ("Protein-coding genes", re.compile(rf"is {SYMBOL} (?:a )?protein[- ]coding(?: gene)?\s*\??$", re.IGNORECASE)),
+    ("Gene SNP association", re.compile(r"which genes? (?:is|are) (?:the )?SNP (rs\d+) associated with", re.IGNORECASE)),
+    ("SNP location", re.compile(r"which chromosome (?:does|is) (?:the )?SNP (rs\d+) (?:locate|located)", re.IGNORECASE)),
+    ("SNP gene function", re.compile(r"function of the gene(?:s)? associated with (?:the )?(?:SNP )?(rs\d+)", re.IGNORECASE)),
     ("Disease gene location", re.compile(r"(?:list )?(?:the )?chromosom\w* locations? of (?:the )?genes? "
-                                         r"(?:related|associated) (?:to|with) (.+?)(?:\?|\.\s|$)", re.I)),
+                                         r"(?:related|associated) (?:to|with) (.+?)(?:\?|\.\s|$)", re.IGNORECASE)),
     ("Gene disease association", re.compile(r"what (?:are|is) (?:the )?genes? (?:related|associated) (?:to|with) "
-                                            r"(.+?)\s*\?", re.I)),
+                                            r"(.+?)\s*\?", re.IGNORECASE)),
 ]
 
 
