@@ -45,9 +45,12 @@ SYSTEM = (
 
 
 def _args(tool: str, argument: str) -> dict[str, Any]:
-    return {"gene_search": {"term": argument}, "snp_summary": {"rsids": [argument]},
-            "omim_search": {"disease": argument}, "blast_sequence": {"sequence": argument},
-            "pubmed_search": {"query": argument, "k": 3}}[tool]
+    table: dict[str, dict[str, Any]] = {
+        "gene_search": {"term": argument}, "snp_summary": {"rsids": [argument]},
+        "omim_search": {"disease": argument}, "blast_sequence": {"sequence": argument},
+        "pubmed_search": {"query": argument, "k": 3},
+    }
+    return table[tool]
 
 
 def summarize(call: ToolCall, limit: int = 6) -> str:

@@ -55,7 +55,7 @@ def parse_xml(data: bytes) -> Any:
         raise _html_error(data) if kind == "html" else NCBIResponseError("NCBI returned an empty body.", kind="empty")
     data = re.sub(rb'"http://www\.ncbi\.nlm\.nih\.gov/', b'"https://www.ncbi.nlm.nih.gov/', data)
     try:
-        return Entrez.read(io.BytesIO(data), validate=False)
+        return Entrez.read(io.BytesIO(data), validate=False)  # type: ignore[no-untyped-call]
     except RuntimeError as e:
         if "Failed to access" not in str(e):
             raise NCBIResponseError(f"NCBI error: {e}", kind="error") from e

@@ -55,7 +55,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         line = json.dumps(row, ensure_ascii=False) + "\n"
         async with self._lock:
             opener = gzip.open if self.path.suffix == ".gz" else open
-            with opener(self.path, "at", encoding="utf-8") as f:  # type: ignore[operator]
+            with opener(self.path, "at", encoding="utf-8") as f:
                 f.write(line)
         logger.debug("recorded %s", row["kind"])
 

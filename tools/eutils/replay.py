@@ -76,7 +76,7 @@ def resolve_recording(path: Path | str) -> Path:
 
 def _open(path: Path) -> Iterator[str]:
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as f:  # type: ignore[operator]
+    with opener(path, "rt", encoding="utf-8") as f:
         yield from f
 
 

@@ -200,7 +200,7 @@ def passages_of(call: ToolCall) -> list[Passage]:
         return [Passage.model_validate(p) for p in items]
     model = {"gene": GeneRecord, "snp": SnpRecord, "omim": OmimRecord}.get(str(kind))
     if model is not None:
-        return [model.model_validate(x).passage() for x in items]  # type: ignore[attr-defined]
+        return [model.model_validate(x).passage() for x in items]
     if kind == "blast":
         hits = [BlastHit.model_validate(h) for h in items]
         return [Passage(doc_id=f"blast:{h.accession}", title=h.title, source="eutils", meta={"db": "blast"},
