@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from biomedqa.retrievers.hyde import PROMPT_VERSION, HyDEExpander, clean_abstract, hyde_search
+from biomedqa.settings import Settings
+from biomedqa.testing import ListRetriever, ScriptedChatModel
+from biomedqa.types import Passage
+
+
+@pytest.fixture
+def settings(settings: Settings, tmp_path: Path) -> Settings:
+    """Settings whose HyDE cache lives in the test's temp dir."""
+    return settings.with_overrides({"cache_dir": str(tmp_path / "cache")})
+
+
+async def test_expand_writes_n_abstracts_and_caches_them(settings: Settings) -> None:
+    llm = ScriptedChatModel(default=lambda prompt: "Abstract: Metformin lowers HbA1c " + str(len(prompt)))
+    hyde = HyDEExpander(llm, settings)
+    docs = await hyde.expand("Does metformin reduce HbA1c?", n=2)
+    assert len(docs) == 2 and all(d.startswith("Metformin lowers HbA1c") for d in docs)
+    assert docs[0] != docs[1]  # the second abstract takes another angle
+    assert "PubMed-style abstract" in llm.calls[0]["prompt"] and "Does metformin" in llm.calls[0]["prompt"]
+    again = HyDEExpander(llm, settings)
+    assert await again.expand("Does metformin reduce HbA1c?", n=2) == docs
+    assert len(llm.calls) == 2 and again.hits == 1  # served from the disk cache
+    await again.expand("Does metformin reduce HbA1c?", n=1)
+    assert len(llm.calls) == 3  # a different n is a different cache entry
+    cached = list((settings.cache_dir / "hyde").glob("*.json"))
+    assert len(cached) == 2 and PROMPT_VERSION in cached[0].read_text()
+
+
+async def test_cache_key_depends_on_model_name(settings: Settings) -> None:
+    a = HyDEExpander(ScriptedChatModel(default="x", name="a"), settings)
+    b = HyDEExpander(ScriptedChatModel(default="x", name="b"), settings)
+    assert a.cache_key("q", 1) != b.cache_key("q", 1)
+    assert a.cache_key("q", 1) == a.cache_key(" q ", 1)
+
+
+async def test_switch_per_call_and_per_settings(settings: Settings) -> None:
+    llm = ScriptedChatModel(default="hypothetical text")
+    off = HyDEExpander(llm, settings)  # default settings: retrieval.hyde is False
+    assert await off.for_query("q?") == [] and llm.calls == []
+    assert await off.for_query("q?", hyde=True) == ["hypothetical text"]
+    on = HyDEExpander(llm, settings.with_overrides({"retrieval.hyde": True, "retrieval.hyde_n": 1}))
+    assert await on.for_query("other?") == ["hypothetical text"]
+    assert await on.for_query("other?", hyde=False) == []
+
+
+class ExpandingRetriever(ListRetriever):
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        super().__init__(passages)
+        self.expanded: list[tuple[str, list[str]]] = []
+
+    def search_expanded(self, query: str, expansions: Sequence[str], k: int) -> list[Passage]:
+        self.expanded.append((query, list(expansions)))
+        return self.search(" ".join([query, *expansions]), k)
+
+
+async def test_hyde_search_routes_through_search_expanded(settings: Settings) -> None:
+    passages = [Passage(doc_id="1", pmid="1", text="insulin resistance glucose uptake"),
+                Passage(doc_id="2", pmid="2", text="unrelated astronomy")]
+    retriever = ExpandingRetriever(passages)
+    hyde = HyDEExpander(ScriptedChatModel(default="insulin resistance improves"), settings)
+    found, exp = await hyde_search(retriever, hyde, "metformin effect?", 1, hyde=True)
+    assert [p.pmid for p in found] == ["1"] and exp == ["insulin resistance improves"]
+    assert retriever.expanded == [("metformin effect?", exp)]
+    found, exp = await hyde_search(retriever, hyde, "metformin effect?", 1, hyde=False)
+    assert found == [] and exp == []  # plain search: no word overlap
+
+
+def test_clean_abstract() -> None:
+    assert clean_abstract("  Abstract:  Line one.\n\nLine two. ") == "Line one. Line two."
