@@ -50,6 +50,27 @@ def sqlite_path(url: str) -> Path | None:
     return Path(u.database)
 
 
+_SQLITE_ALLOWED = {
+    sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_TRANSACTION,
+    sqlite3.SQLITE_SAVEPOINT, getattr(sqlite3, "SQLITE_RECURSIVE", 33),
+}
+_READ_PRAGMAS = {"table_info", "table_xinfo", "index_list", "index_info", "index_xinfo", "foreign_key_list",
+                 "database_list", "table_list"}
+_ACTING_PRAGMAS = {"optimize", "wal_checkpoint", "incremental_vacuum", "shrink_memory", "vacuum"}
+_DENIED_SQLITE_FUNCTIONS = {"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"}
+
+
+def _sqlite_authorizer(action: int, arg1: str | None, arg2: str | None, _db: str | None, _src: str | None) -> int:
+    """SQLite authorizer: reads, functions and introspection pragmas only (no ATTACH, no writes)."""
+    if action == sqlite3.SQLITE_PRAGMA:
+        name = (arg1 or "").lower()
+        reading = name in _READ_PRAGMAS or (arg2 is None and name not in _ACTING_PRAGMAS)
+        return sqlite3.SQLITE_OK if reading else sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in _DENIED_SQLITE_FUNCTIONS:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK if action in _SQLITE_ALLOWED else sqlite3.SQLITE_DENY
+
+
 def _sqlite_engine(url: str) -> sa.Engine:
     path = sqlite_path(url)
     if path is None:
@@ -61,6 +82,9 @@ def _sqlite_engine(url: str) -> sa.Engine:
     def creator() -> sqlite3.Connection:
         conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
         conn.execute("PRAGMA query_only = ON")
+        if hasattr(conn, "setlimit"):
+            conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
+        conn.set_authorizer(_sqlite_authorizer)
         return conn
 
     return sa.create_engine("sqlite://", creator=creator, poolclass=sa.pool.StaticPool)
@@ -100,7 +124,7 @@ def deadline(conn: sa.Connection, timeout_s: float, sql: str) -> Iterator[None]:
     raw.set_progress_handler(lambda: int(time.monotonic() > stop_at), SQLITE_PROGRESS_STEPS)
     try:
         yield
-    except sa.exc.OperationalError as e:
+    except (sqlite3.OperationalError, sa.exc.OperationalError) as e:
         if "interrupted" in str(e).lower():
             raise SQLExecutionError(f"query exceeded the {timeout_s:g}s timeout and was stopped.", sql=sql) from e
         raise

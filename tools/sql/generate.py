@@ -35,13 +35,13 @@ CELL_CHARS = 120
 class SqlDraft(BaseModel):
     """The model's SQL for a question."""
 
-    sql: str = Field(max_length=1200, description="One SQLite SELECT statement")
+    sql: str = Field(description="One SQLite SELECT statement")
 
 
 class AnswerDraft(BaseModel):
     """The model's answer in words."""
 
-    answer: str = Field(max_length=800, description="One or two sentences citing rows as [n]")
+    answer: str = Field(description="One or two sentences citing rows as [n]")
 
 
 def relevant_rules(notes: SchemaNotes, question: str, tables: list[TableInfo]) -> list[str]:

@@ -39,21 +39,26 @@ class SqlRunner:
     def execute(self, sql: str) -> QueryResult:
         """Execute guarded SQL; database errors become SQLExecutionError with a one-line message."""
         t0 = time.perf_counter()
+        dbapi_error = getattr(self.engine.dialect.loaded_dbapi, "Error", Exception)
         try:
             with self.engine.connect() as conn, deadline(conn, self.timeout_s, sql):
-                result = conn.exec_driver_sql(sql)
-                columns = list(result.keys())
-                fetched = result.fetchmany(self.row_limit + 1)
-                conn.rollback()
+                raw = conn.connection.dbapi_connection
+                cur = raw.cursor()  # no parameters: the driver never parses '%' or ':' in the SQL
+                try:
+                    cur.execute(sql)
+                    columns = [d[0] for d in cur.description or []]
+                    fetched = cur.fetchmany(self.row_limit + 1)
+                finally:
+                    cur.close()
+                    raw.rollback()
         except SQLExecutionError:
             raise
-        except sa.exc.DBAPIError as e:
-            msg = str(e.orig).strip().splitlines()[0] if e.orig is not None else str(e).splitlines()[0]
+        except (dbapi_error, sa.exc.SQLAlchemyError) as e:
+            orig = getattr(e, "orig", None) or e
+            msg = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
             if "statement timeout" in msg or "canceling statement" in msg:
                 msg = f"query exceeded the {self.timeout_s:g}s timeout and was stopped"
             raise SQLExecutionError(f"database error: {msg[:300]}", sql=sql) from e
-        except sa.exc.SQLAlchemyError as e:
-            raise SQLExecutionError(f"database error: {str(e).splitlines()[0][:300]}", sql=sql) from e
         rows = [[jsonable(v) for v in r] for r in fetched[: self.row_limit]]
         seconds = time.perf_counter() - t0
         logger.info("sql: %d rows in %.3fs", len(rows), seconds)

@@ -1,0 +1,143 @@
+"""``biomedqa eval sql``: execution accuracy on the 20 BiomedSQL sample triples, plus the
+hostile-input refusal suite with a before/after checksum of the database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from biomedqa.cli_common import build_settings, echo_json, handle_errors, settings_options, stderr_console
+from biomedqa.settings import Settings
+from biomedqa.shared_data import shared_path
+from biomedqa.tools.sql.compare import any_column_order_match, ordered_question, relaxed_match, rows_match
+from biomedqa.tools.sql.connect import normalize_url, sqlite_path
+from biomedqa.tools.sql.refusals import (
+    content_fingerprint, file_sha256, run_model_sql_cases, run_question_cases, run_sql_cases, summarize,
+)
+from biomedqa.tools.sql.tool import SqlTool, build_sql_tool, default_db_url
+
+logger = logging.getLogger(__name__)
+
+
+def load_triples(limit: int | None = None) -> list[dict[str, Any]]:
+    """The shared question / SQLite SQL / answer-rows triples."""
+    path = shared_path("derived", "biomedsql", "sample_qa_pairs.jsonl")
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return rows[:limit] if limit else rows
+
+
+async def score_triples(tool: SqlTool, triples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Ask each question and compare the returned rows with the gold rows."""
+    out = []
+    for i, t in enumerate(triples, start=1):
+        t0 = time.perf_counter()
+        ans = await tool.ask(t["question"])
+        gold = t["answer_rows"]
+        ordered = ordered_question(t["question"], t["sql_sqlite"])
+        ran = ans.error is None
+        strict = ran and (rows_match(ans.rows, gold, ordered=ordered) or any_column_order_match(ans.rows, gold))
+        relaxed = ran and (strict or relaxed_match(ans.rows, gold, ordered=ordered))
+        out.append({
+            "i": i, "question": t["question"], "gold_sql": t["sql_sqlite"], "sql": ans.sql, "strict": strict,
+            "relaxed": relaxed, "repairs": ans.repairs, "error": ans.error, "rows": ans.rows[:10],
+            "gold_rows": gold, "answer": ans.answer, "seconds": round(time.perf_counter() - t0, 2),
+            "attempts": ans.attempts,
+        })
+        logger.info("sql eval %d/%d strict=%s relaxed=%s repairs=%d", i, len(triples), strict, relaxed, ans.repairs)
+        stderr_console().print(f"[{i}/{len(triples)}] {'OK ' if relaxed else 'BAD'} repairs={ans.repairs} "
+                               f"{t['question'][:70]}")
+    return out
+
+
+async def run_refusals(tool: SqlTool, url: str, with_questions: bool) -> dict[str, Any]:
+    """The refusal suite with database checksums taken before and after."""
+    path = sqlite_path(url)
+    before = {"file_sha256": file_sha256(path) if path else None, "content": content_fingerprint(tool.engine)}
+    cases = run_sql_cases(tool) + await run_model_sql_cases(tool)
+    if with_questions:
+        cases += await run_question_cases(tool)
+    after = {"file_sha256": file_sha256(path) if path else None, "content": content_fingerprint(tool.engine)}
+    return {**summarize(cases), "unchanged": before == after, "before": before, "after": after,
+            "details": [c.model_dump() for c in cases]}
+
+
+def summary(results: list[dict[str, Any]], refusals: dict[str, Any] | None, settings: Settings,
+            url: str, seconds: float) -> dict[str, Any]:
+    """Headline numbers for the JSON report."""
+    n = len(results)
+    return {
+        "db": url, "model": settings.llm.model, "n": n,
+        "execution_accuracy_strict": sum(r["strict"] for r in results),
+        "execution_accuracy_relaxed": sum(r["relaxed"] for r in results),
+        "errors": sum(r["error"] is not None for r in results),
+        "repairs_total": sum(r["repairs"] for r in results),
+        "repairs_hist": {k: sum(r["repairs"] == k for r in results) for k in range(settings.sql.max_repairs + 1)},
+        "seconds": round(seconds, 1),
+        "refusals": {k: v for k, v in (refusals or {}).items() if k != "details"} or None,
+    }
+
+
+def markdown(head: dict[str, Any], results: list[dict[str, Any]], refusals: dict[str, Any] | None) -> str:
+    """A Markdown report: headline, per-question table, refusal table."""
+    lines = [
+        "# biomedqa eval sql", "",
+        f"- database: `{head['db']}`  model: `{head['model']}`  time: {head['seconds']} s",
+        f"- execution accuracy: strict **{head['execution_accuracy_strict']}/{head['n']}**, "
+        f"column-relaxed **{head['execution_accuracy_relaxed']}/{head['n']}**",
+        f"- repair rounds used: {head['repairs_total']} in total, per question {head['repairs_hist']}", "",
+        "| # | strict | relaxed | repairs | question | SQL |", "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        sql = (r["sql"] or r["error"] or "").replace("|", "\\|")
+        lines.append(f"| {r['i']} | {'✓' if r['strict'] else '✗'} | {'✓' if r['relaxed'] else '✗'} | "
+                     f"{r['repairs']} | {r['question']} | `{sql}` |")
+    if refusals:
+        lines += ["", f"## Refusal suite: {refusals['ok']}/{refusals['cases']} refused or neutralised; "
+                  f"database unchanged: **{refusals['unchanged']}**", "",
+                  "| id | kind | expect | outcome |", "|---|---|---|---|"]
+        for c in refusals["details"]:
+            lines.append(f"| {c['id']} | {c['kind']} | {c['expect']} | {c['outcome'].replace('|', '/')} |")
+    return "\n".join(lines) + "\n"
+
+
+@click.command("sql")
+@click.option("--db", default=None, help="SQLAlchemy URL or SQLite path (default: the shared BiomedSQL sample).")
+@click.option("--limit", type=int, default=None, help="Only the first N triples.")
+@click.option("--refusals/--no-refusals", default=True, help="Run the hostile-input suite too.")
+@click.option("--question-refusals/--no-question-refusals", default=True,
+              help="Include injection-through-question cases (uses the model).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/sql"))
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@settings_options
+@handle_errors
+def command(db: str | None, limit: int | None, refusals: bool, question_refusals: bool, out: Path,
+            as_json: bool, **opts: Any) -> None:
+    """Execution accuracy on the BiomedSQL sample triples, and the SQL refusal suite."""
+    from biomedqa.deps import Deps
+
+    url = normalize_url(db or default_db_url() or "")
+    settings = build_settings(**opts).with_overrides({"sql.url": url})
+    deps = Deps(settings)
+    tool = build_sql_tool(settings, deps.llm)
+    t0 = time.perf_counter()
+    try:
+        results = asyncio.run(score_triples(tool, load_triples(limit)))
+        ref = asyncio.run(run_refusals(tool, url, question_refusals)) if refusals else None
+    finally:
+        tool.close()
+        deps.close()
+    head = summary(results, ref, settings, url, time.perf_counter() - t0)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "sql_eval.json").write_text(json.dumps({"summary": head, "results": results, "refusals": ref},
+                                                  indent=2, default=str))
+    (out / "sql_eval.md").write_text(markdown(head, results, ref))
+    if as_json:
+        echo_json(head)
+    else:
+        click.echo(markdown(head, results, None).split("| #")[0] + f"Reports: {out}/sql_eval.json, sql_eval.md")

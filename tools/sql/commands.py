@@ -1,0 +1,63 @@
+"""``biomedqa sql "QUESTION" --db URL``: text-to-SQL from the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import click
+
+from biomedqa.cli_common import build_settings, echo_json, handle_errors, settings_options
+from biomedqa.tools.sql.models import SqlAnswer
+
+logger = logging.getLogger(__name__)
+
+
+def render(ans: SqlAnswer) -> None:
+    """Print the SQL, the rows as a rich table and the answer to stdout."""
+    from rich.console import Console
+    from rich.syntax import Syntax
+    from rich.table import Table
+
+    console = Console()
+    if ans.sql:
+        console.print(Syntax(ans.sql, "sql", word_wrap=True))
+    if ans.columns:
+        table = Table(*["#", *ans.columns], title=" + ".join(ans.tables) or None, show_lines=False)
+        for i, row in enumerate(ans.rows, start=1):
+            table.add_row(str(i), *["" if v is None else str(v) for v in row])
+        console.print(table)
+    if ans.error:
+        console.print(f"[bold red]{'Refused' if ans.refused else 'Failed'}:[/] {ans.error}", markup=True)
+    console.print(ans.answer, markup=False, highlight=False)
+    console.print(f"[dim]{len(ans.rows)} rows, {ans.repairs} repair round(s)[/]")
+
+
+@click.command("sql")
+@click.argument("question")
+@click.option("--db", default=None, help="SQLAlchemy URL or SQLite file (default: the shared BiomedSQL sample).")
+@click.option("--json", "as_json", is_flag=True, help="Print the SqlAnswer as JSON.")
+@settings_options
+@handle_errors
+def sql_command(question: str, db: str | None, as_json: bool, **opts: Any) -> None:
+    """Answer QUESTION from a database with read-only, guarded SQL written by the local model."""
+    from biomedqa.deps import Deps
+    from biomedqa.tools.sql.tool import build_sql_tool
+
+    settings = build_settings(**opts)
+    if db:
+        settings = settings.with_overrides({"sql.url": db})
+    deps = Deps(settings)
+    tool = build_sql_tool(settings, deps.llm)
+    try:
+        ans = asyncio.run(tool.ask(question))
+    finally:
+        tool.close()
+        deps.close()
+    if as_json:
+        echo_json(ans.model_dump(mode="json"))
+    else:
+        render(ans)
+    if ans.refused:
+        raise SystemExit(5)
