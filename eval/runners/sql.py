@@ -112,17 +112,19 @@ def markdown(head: dict[str, Any], results: list[dict[str, Any]], refusals: dict
 @click.option("--refusals/--no-refusals", default=True, help="Run the hostile-input suite too.")
 @click.option("--question-refusals/--no-question-refusals", default=True,
               help="Include injection-through-question cases (uses the model).")
+@click.option("--answers/--no-answers", default=False,
+              help="Also word each answer with the model (not scored; doubles the time).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/sql"))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @settings_options
 @handle_errors
-def command(db: str | None, limit: int | None, refusals: bool, question_refusals: bool, out: Path,
-            as_json: bool, **opts: Any) -> None:
+def command(db: str | None, limit: int | None, refusals: bool, question_refusals: bool, answers: bool,
+            out: Path, as_json: bool, **opts: Any) -> None:
     """Execution accuracy on the BiomedSQL sample triples, and the SQL refusal suite."""
     from biomedqa.deps import Deps
 
     url = normalize_url(db or default_db_url() or "")
-    settings = build_settings(**opts).with_overrides({"sql.url": url})
+    settings = build_settings(**opts).with_overrides({"sql.url": url, "sql.answer_with_llm": answers})
     deps = Deps(settings)
     tool = build_sql_tool(settings, deps.llm)
     t0 = time.perf_counter()
