@@ -49,6 +49,9 @@ class IndexSettings(_Group):
     nprobe: int = Field(default=32, description="IVF lists probed per query")
     ef_search: int = Field(default=128, description="HNSW efSearch at query time")
     shard_size: int = Field(default=8192, description="Docs per saved embedding shard (resumable builds)")
+    keep_embeddings: bool = Field(
+        default=True, description="Keep embedding shards in cache_dir/embeddings for rebuilds of index variants"
+    )
     bm25_stemmer: str | None = Field(default="english", description="Snowball stemmer for BM25 (needs PyStemmer); none: off")
     bm25_k1: float = 1.2
     bm25_b: float = 0.75

@@ -1,7 +1,9 @@
 """``build_index``: corpus files → document store + BM25 + embedding shards → FAISS + manifest.
 
-The build is resumable: embeddings are saved in shards under ``<index>/.build/shards`` and a
-rerun over the same inputs and settings skips the shards already written.
+The build is resumable: embeddings are saved in shards under
+``<cache_dir>/embeddings/<embedder>-<key>/`` (the key hashes the input files, embedder and
+chunking), and a rerun skips the shards already written. Because the key ignores BM25 and FAISS
+settings, index variants over the same corpus reuse one set of embeddings.
 """
 
 from __future__ import annotations
@@ -44,23 +46,16 @@ def check_name(name: str) -> None:
         raise InputError(f"bad index name {name!r}.", hint="Use letters, digits, '.', '_' or '-' (e.g. pubmed-2024).")
 
 
-def _build_key(sources: Sequence[SourceFile], embedder: Embedder, settings: Settings, tok: dict[str, Any]) -> str:
+def shard_dir(settings: Settings, sources: Sequence[SourceFile], embedder: Embedder) -> Path:
+    """Where the embedding shards of this corpus + embedder + chunking live (shared across index names)."""
     cfg = settings.index
     parts = {
         "sources": [s.sha256 for s in sources], "embedder": embedder.name, "dim": embedder.dim,
-        "chunk": [cfg.chunk_words, cfg.chunk_overlap], "shard": cfg.shard_size, "tok": tok,
+        "chunk": [cfg.chunk_words, cfg.chunk_overlap], "shard": cfg.shard_size, "text": "title. text",
     }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def _prepare_work(work: Path, key: str) -> None:
-    """Keep ``work`` (and its finished shards) only when it belongs to the same build."""
-    key_file = work / "key"
-    if work.exists() and (not key_file.exists() or key_file.read_text().strip() != key):
-        logger.info("index build: discarding partial build with different inputs/settings")
-        shutil.rmtree(work)
-    (work / "shards").mkdir(parents=True, exist_ok=True)
-    key_file.write_text(key)
+    key = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", embedder.name)[-40:]
+    return settings.cache_dir / "embeddings" / f"{safe}-{key}"
 
 
 @contextlib.contextmanager
@@ -175,31 +170,44 @@ def build_index(paths: Sequence[Path], name: str, settings: Settings, *, embedde
     tok = Tokenizer(tok_cfg)
     root.mkdir(parents=True, exist_ok=True)
     (root / MANIFEST).unlink(missing_ok=True)  # an interrupted rebuild must not look finished
-    _prepare_work(work, _build_key(sources, emb, settings, tok_cfg.model_dump()))
-    (work / "docs.sqlite").unlink(missing_ok=True)
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    shards_at = shard_dir(settings, sources, emb)
+    shards_at.mkdir(parents=True, exist_ok=True)
     store = DocStore(work / "docs.sqlite", writable=True)
     report = IngestReport()
+    timings: dict[str, float] = {}
     try:
         with _progress(progress) as prog:
+            t = time.perf_counter()
             n, term_ids, vocab, groups = _ingest(files, store, settings, tok, report, prog)
+            timings["ingest"] = time.perf_counter() - t
             if report.skipped:
                 logger.warning("index build: %s", report.summary())
             if n == 0:
                 raise InputError(f"no usable records in {', '.join(map(str, files))}.",
                                  hint="Each record needs an id (pmid/id) and a title or text.")
-            shards = _embed_shards(store, n, emb, settings, work / "shards", prog)
+            t = time.perf_counter()
+            shards = _embed_shards(store, n, emb, settings, shards_at, prog)
+            timings["embed"] = time.perf_counter() - t
     finally:
         store.close()
+    t = time.perf_counter()
     index = faiss_index.build_from_shards(shards, settings.index, emb.dim, n)
     faiss_index.save(index, work / "faiss.index")
+    timings["faiss"] = time.perf_counter() - t
+    t = time.perf_counter()
     _save_npy(work / "groups.npy", groups)
     from bm25s.tokenization import Tokenized
 
     bm25 = BM25Index.build(Tokenized(ids=term_ids, vocab=vocab), tok,  # type: ignore[arg-type]
                            settings.index.bm25_k1, settings.index.bm25_b)
     bm25.save(work / "bm25")
+    timings["bm25"] = time.perf_counter() - t
     _finalize(work, root)
     shutil.rmtree(work, ignore_errors=True)
+    if not settings.index.keep_embeddings:
+        shutil.rmtree(shards_at, ignore_errors=True)
     files_sha, sizes = checksum_files(root)
     seconds = time.perf_counter() - t0
     info = IndexInfo(
@@ -207,6 +215,7 @@ def build_index(paths: Sequence[Path], name: str, settings: Settings, *, embedde
         faiss_class=type(index).__name__, tokenizer=tok_cfg.model_dump(), build=settings.index.model_dump(mode="json"),
         sources=sources, files=files_sha, file_bytes=sizes, skipped=report.skipped,
         seconds=round(seconds, 2), docs_per_s=round(n / seconds, 1) if seconds else 0.0,
+        timings={k: round(v, 2) for k, v in timings.items()},
     )
     write_manifest(root, info)
     logger.info("index %s: %d docs from %d records in %.1fs", name, n, info.records, seconds)

@@ -40,8 +40,9 @@ def build_command(paths: tuple[Path, ...], name: str, as_json: bool, preset: str
         echo_json(info.model_dump(mode="json"))
         return
     note = f", {info.skipped} malformed skipped" if info.skipped else ""
+    stages = ", ".join(f"{k} {v:.1f} s" for k, v in info.timings.items())
     click.echo(f"Indexed {info.docs} docs ({info.records} records{note}) in {info.seconds:.1f} s "
-               f"({info.docs_per_s:.1f} docs/s) → {info.path}")
+               f"({info.docs_per_s:.1f} docs/s; {stages}) → {info.path}")
 
 
 @index_group.command("list")

@@ -59,6 +59,7 @@ class IndexInfo(BaseModel):
     skipped: int = 0
     seconds: float = 0.0
     docs_per_s: float = 0.0
+    timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage: ingest, embed, faiss, bm25")
 
     @property
     def chunks_per_record(self) -> float:

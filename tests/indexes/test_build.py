@@ -50,14 +50,19 @@ def test_interrupted_build_resumes_from_saved_shards(settings: Settings, slice_j
     s = settings.with_overrides({"index.shard_size": 100, "index.batch_size": 50})
     with pytest.raises(KeyboardInterrupt):
         build_index([slice_jsonl], "resume", s, embedder=CountingEmbedder(fail_after=5), progress=False)
-    shards = sorted((s.index_dir / "resume" / ".build" / "shards").glob("shard_*.npy"))
+    shards = sorted((s.cache_dir / "embeddings").glob("hash-64-*/shard_*.npy"))
     assert len(shards) == 2  # 5 batches of 50 = 2 full shards of 100
     with pytest.raises(IndexCorruptError, match="never finished"):
         open_index(s, "resume")
     again = CountingEmbedder()
     info = build_index([slice_jsonl], "resume", s, embedder=again, progress=False)
     assert again.texts == info.docs - 200  # only the unfinished shards were embedded
-    fresh = build_index([slice_jsonl], "fresh", s, embedder=HashEmbedder(64), progress=False)
+    variant = s.with_overrides({"index.bm25_k1": 0.9})
+    reuse = CountingEmbedder()
+    build_index([slice_jsonl], "variant", variant, embedder=reuse, progress=False)
+    assert reuse.texts == 0  # another index over the same corpus reuses the embeddings
+    fresh = build_index([slice_jsonl], "fresh", s.with_overrides({"index.keep_embeddings": False}),
+                        embedder=HashEmbedder(64), progress=False)
     a, b = open_index(s, "resume").faiss, open_index(s, "fresh").faiss
     assert np.allclose(a.reconstruct_n(0, a.ntotal), b.reconstruct_n(0, b.ntotal))
 
@@ -98,6 +103,7 @@ def test_cli_build_list_info(settings: Settings, slice_jsonl: Path, monkeypatch:
     from biomedqa.indexes.commands import index_group
 
     monkeypatch.setattr(build_mod, "load_embedder", lambda s, name=None: HashEmbedder(64))
+    monkeypatch.setenv("BIOMEDQA_CACHE_DIR", str(settings.cache_dir))
     runner = CliRunner()
     res = runner.invoke(index_group, ["build", str(slice_jsonl), "--name", "cli"])
     assert res.exit_code == 0, res.output

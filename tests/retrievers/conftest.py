@@ -15,7 +15,7 @@ from biomedqa.settings import Settings, get_settings
 @pytest.fixture(scope="session")
 def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     home = tmp_path_factory.mktemp("rhome")
-    return get_settings("default").with_overrides({"home": str(home)})
+    return get_settings("default").with_overrides({"home": str(home / "home"), "cache_dir": str(home / "cache")})
 
 
 @pytest.fixture(scope="session")
@@ -49,3 +49,9 @@ def pubmedqa_questions(shared_data: Path, minipubmed_slice: list[dict[str, str]]
             if len(out) >= 40:
                 break
     return out
+
+
+@pytest.fixture
+def settings(settings: Settings, tmp_path: Path) -> Settings:
+    """The shared settings fixture, with caches (embedding shards, HyDE) in the test's temp dir."""
+    return settings.with_overrides({"cache_dir": str(tmp_path / "cache")})

@@ -1,20 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
-
-import pytest
 
 from biomedqa.retrievers.hyde import PROMPT_VERSION, HyDEExpander, clean_abstract, hyde_search
 from biomedqa.settings import Settings
 from biomedqa.testing import ListRetriever, ScriptedChatModel
 from biomedqa.types import Passage
-
-
-@pytest.fixture
-def settings(settings: Settings, tmp_path: Path) -> Settings:
-    """Settings whose HyDE cache lives in the test's temp dir."""
-    return settings.with_overrides({"cache_dir": str(tmp_path / "cache")})
 
 
 async def test_expand_writes_n_abstracts_and_caches_them(settings: Settings) -> None:
