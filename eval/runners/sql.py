@@ -11,16 +11,32 @@ from pathlib import Path
 from typing import Any
 
 import click
-
-from biomedqa.cli_common import build_settings, echo_json, handle_errors, settings_options, stderr_console
-from biomedqa.settings import Settings
-from biomedqa.shared_data import shared_path
-from biomedqa.tools.sql.compare import any_column_order_match, ordered_question, relaxed_match, rows_match
+from biomedqa.tools.sql.compare import (
+    any_column_order_match,
+    ordered_question,
+    relaxed_match,
+    rows_match,
+)
 from biomedqa.tools.sql.connect import normalize_url, sqlite_path
 from biomedqa.tools.sql.refusals import (
-    content_fingerprint, file_sha256, run_model_sql_cases, run_question_cases, run_sql_cases, summarize,
+    content_fingerprint,
+    file_sha256,
+    run_model_sql_cases,
+    run_question_cases,
+    run_sql_cases,
+    summarize,
 )
 from biomedqa.tools.sql.tool import SqlTool, build_sql_tool, default_db_url
+
+from biomedqa.cli_common import (
+    build_settings,
+    echo_json,
+    handle_errors,
+    settings_options,
+    stderr_console,
+)
+from biomedqa.settings import Settings
+from biomedqa.shared_data import shared_path
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +104,8 @@ def markdown(head: dict[str, Any], results: list[dict[str, Any]], refusals: dict
     lines = [
         "# biomedqa eval sql", "",
         f"- database: `{head['db']}`  model: `{head['model']}`  time: {head['seconds']} s",
-        f"- execution accuracy: strict **{head['execution_accuracy_strict']}/{head['n']}**, "
-        f"column-relaxed **{head['execution_accuracy_relaxed']}/{head['n']}**",
+        (f"- execution accuracy: strict **{head['execution_accuracy_strict']}/{head['n']}**, "
+         f"column-relaxed **{head['execution_accuracy_relaxed']}/{head['n']}**"),
         f"- repair rounds used: {head['repairs_total']} in total, per question {head['repairs_hist']}", "",
         "| # | strict | relaxed | repairs | question | SQL |", "|---|---|---|---|---|---|",
     ]
@@ -98,8 +114,8 @@ def markdown(head: dict[str, Any], results: list[dict[str, Any]], refusals: dict
         lines.append(f"| {r['i']} | {'✓' if r['strict'] else '✗'} | {'✓' if r['relaxed'] else '✗'} | "
                      f"{r['repairs']} | {r['question']} | `{sql}` |")
     if refusals:
-        lines += ["", f"## Refusal suite: {refusals['ok']}/{refusals['cases']} refused or neutralised; "
-                  f"database unchanged: **{refusals['unchanged']}**", "",
+        lines += ["", (f"## Refusal suite: {refusals['ok']}/{refusals['cases']} refused or neutralised; "
+                       f"database unchanged: **{refusals['unchanged']}**"), "",
                   "| id | kind | expect | outcome |", "|---|---|---|---|"]
         for c in refusals["details"]:
             lines.append(f"| {c['id']} | {c['kind']} | {c['expect']} | {c['outcome'].replace('|', '/')} |")

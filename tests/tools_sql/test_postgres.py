@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from biomedqa.errors import SQLExecutionError
 from biomedqa.tools.sql.compare import rows_match
 from biomedqa.tools.sql.refusals import content_fingerprint, run_sql_cases, summarize
+
+from biomedqa.errors import SQLExecutionError
 
 from .conftest import ToolFactory
 
@@ -36,8 +36,8 @@ async def test_bigquery_style_draft_answers_on_postgres(make_tool: ToolFactory, 
 async def test_writes_fail_on_postgres_even_past_the_guard(make_tool: ToolFactory, pg_url: str) -> None:
     tool = make_tool("SELECT 1", url=pg_url)
     before = content_fingerprint(tool.engine)
-    for sql in (f'DELETE FROM "{D}"', "CREATE TABLE evil (a int)", "SET default_transaction_read_only = off; "
-                f'DELETE FROM "{D}"'):
+    reset = f'SET default_transaction_read_only = off; DELETE FROM "{D}"'
+    for sql in (f'DELETE FROM "{D}"', "CREATE TABLE evil (a int)", reset):
         with pytest.raises(SQLExecutionError, match="read-only"):
             tool.runner.execute(sql)  # straight to the driver, no guard
     cases = run_sql_cases(tool)

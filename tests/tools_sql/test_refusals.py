@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from biomedqa.testing import ScriptedChatModel
 from biomedqa.tools.sql.refusals import (
-    HOSTILE_QUESTIONS, HOSTILE_SQL, content_fingerprint, file_sha256, run_model_sql_cases, run_question_cases,
-    run_sql_cases, summarize,
+    HOSTILE_QUESTIONS,
+    HOSTILE_SQL,
+    content_fingerprint,
+    file_sha256,
+    run_model_sql_cases,
+    run_question_cases,
+    run_sql_cases,
+    summarize,
 )
+
+from biomedqa.testing import ScriptedChatModel
 
 from .conftest import ToolFactory, sql_json
 

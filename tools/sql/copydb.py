@@ -10,15 +10,15 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import Any
 
 import sqlalchemy as sa
-
 from biomedqa.tools.sql.connect import normalize_url
 
 logger = logging.getLogger(__name__)
 
 
-def target_type(col_type: sa.types.TypeEngine[object]) -> sa.types.TypeEngine[object]:
+def target_type(col_type: sa.types.TypeEngine[Any]) -> sa.types.TypeEngine[Any]:
     """A portable column type for a reflected source type."""
     name = str(col_type).upper() if not isinstance(col_type, sa.types.NullType) else "TEXT"
     if "BOOL" in name:

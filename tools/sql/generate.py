@@ -6,12 +6,12 @@ import logging
 import re
 from typing import Any
 
-from pydantic import BaseModel, Field
-
-from biomedqa.interfaces import ChatModel
 from biomedqa.tools.sql.models import FewShot, SchemaNotes, TableInfo
 from biomedqa.tools.sql.schema import render_table
 from biomedqa.tools.sql.select import tokens
+from pydantic import BaseModel, Field
+
+from biomedqa.interfaces import ChatModel
 from biomedqa.types import Message
 
 logger = logging.getLogger(__name__)

@@ -12,10 +12,9 @@ import difflib
 import logging
 
 import sqlalchemy as sa
-from sqlglot import exp
-
 from biomedqa.tools.sql.guard import GuardedQuery, SqlGuard
 from biomedqa.tools.sql.run import SqlRunner
+from sqlglot import exp
 
 logger = logging.getLogger(__name__)
 

@@ -13,13 +13,14 @@ import difflib
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlglot
+from biomedqa.tools.sql.models import TableInfo
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from biomedqa.errors import UnsafeSQLError
-from biomedqa.tools.sql.models import TableInfo
 
 logger = logging.getLogger(__name__)
 
@@ -32,21 +33,8 @@ FORBIDDEN_NODES: tuple[type[exp.Expression], ...] = tuple(
         "Into", "Lock", "Grant", "Analyze", "Describe", "Show", "Kill", "Cache", "Uncache", "Refresh",
     ) if hasattr(exp, n)
 )
-DENIED_FUNCTIONS = frozenset("""
-load_extension readfile writefile edit fts3_tokenizer zeroblob randomblob sqlite_offset
-pg_read_file pg_read_binary_file pg_ls_dir pg_stat_file pg_sleep pg_terminate_backend pg_cancel_backend
-pg_reload_conf pg_rotate_logfile pg_logdir_ls set_config lo_import lo_export lo_get lo_put lo_from_bytea
-lo_create lo_unlink dblink dblink_exec dblink_connect query_to_xml query_to_xml_and_xmlschema
-table_to_xml cursor_to_xml copy generate_series explodinggenerateseries load_file sleep benchmark
-sys_exec sys_eval xp_cmdshell openrowset opendatasource openquery read_csv read_parquet read_json
-read_text read_blob glob_files current_setting version txid_current pg_backend_pid
-""".split())
-ALLOWED_ANONYMOUS = frozenset("""
-instr ifnull nullif printf format total typeof ltrim rtrim trim lower upper abs round substr substring
-length char unicode hex quote replace coalesce iif like glob min max avg sum count group_concat
-string_agg date time datetime julianday strftime cast log log10 ln exp power pow sqrt sign floor ceil
-ceiling mod concat concat_ws left right position strpos split_part regexp_like regexp_contains
-""".split())
+DENIED_FUNCTIONS = frozenset(["load_extension", "readfile", "writefile", "edit", "fts3_tokenizer", "zeroblob", "randomblob", "sqlite_offset", "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "pg_stat_file", "pg_sleep", "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile", "pg_logdir_ls", "set_config", "lo_import", "lo_export", "lo_get", "lo_put", "lo_from_bytea", "lo_create", "lo_unlink", "dblink", "dblink_exec", "dblink_connect", "query_to_xml", "query_to_xml_and_xmlschema", "table_to_xml", "cursor_to_xml", "copy", "generate_series", "explodinggenerateseries", "load_file", "sleep", "benchmark", "sys_exec", "sys_eval", "xp_cmdshell", "openrowset", "opendatasource", "openquery", "read_csv", "read_parquet", "read_json", "read_text", "read_blob", "glob_files", "current_setting", "version", "txid_current", "pg_backend_pid"])
+ALLOWED_ANONYMOUS = frozenset(["instr", "ifnull", "nullif", "printf", "format", "total", "typeof", "ltrim", "rtrim", "trim", "lower", "upper", "abs", "round", "substr", "substring", "length", "char", "unicode", "hex", "quote", "replace", "coalesce", "iif", "like", "glob", "min", "max", "avg", "sum", "count", "group_concat", "string_agg", "date", "time", "datetime", "julianday", "strftime", "cast", "log", "log10", "ln", "exp", "power", "pow", "sqrt", "sign", "floor", "ceil", "ceiling", "mod", "concat", "concat_ws", "left", "right", "position", "strpos", "split_part", "regexp_like", "regexp_contains"])
 SYSTEM_PREFIXES = ("sqlite_", "pg_", "information_schema", "mysql", "performance_schema", "sys")
 
 
@@ -69,10 +57,10 @@ class GuardedQuery:
 def strip_wrapping(sql: str) -> str:
     """Remove Markdown fences, a leading 'sql' tag and trailing semicolons/whitespace."""
     s = sql.strip()
-    fence = re.search(r"```(?:sql|sqlite|bigquery)?\s*(.*?)```", s, flags=re.S | re.I)
+    fence = re.search(r"```(?:sql|sqlite|bigquery)?\s*(.*?)```", s, flags=re.DOTALL | re.IGNORECASE)
     if fence:
         s = fence.group(1).strip()
-    s = re.sub(r"^sql\s*:?\s+(?=select|with)", "", s, flags=re.I)
+    s = re.sub(r"^sql\s*:?\s+(?=select|with)", "", s, flags=re.IGNORECASE)
     return s.rstrip().rstrip(";").rstrip()
 
 
@@ -116,7 +104,7 @@ class SqlGuard:
 
     def render(self, q: GuardedQuery) -> str:
         """The query as SQL in the target dialect, comments dropped, identifiers quoted."""
-        tree = q.tree
+        tree: Any = q.tree.copy()
         if self.write == "postgres":
             tree = tree.transform(lambda n: exp.ILike(this=n.this, expression=n.expression)
                                   if isinstance(n, exp.Like) else n)

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from biomedqa.tools.sql.tool import SqlTool
 from pydantic import BaseModel
 
 from biomedqa.errors import BiomedQAError, SQLExecutionError, UnsafeSQLError
 from biomedqa.testing import ScriptedChatModel
-from biomedqa.tools.sql.tool import SqlTool
 
 logger = logging.getLogger(__name__)
 
@@ -70,11 +70,11 @@ HOSTILE_SQL: list[tuple[str, str, Expect]] = [
      "refuse"),
     ("six-way-join", f"SELECT a.UUID FROM {D} a, {D} b, {D} c, {D} d, {D} e, {D} f", "refuse"),
     ("comment-tail", f"SELECT drugName FROM {D} -- ; DROP TABLE {D}", "neutralise"),
-    ("cartesian", f"SELECT a.UUID, b.UUID, c.UUID, d.UUID FROM {D} a CROSS JOIN {P} b CROSS JOIN {S} c "
-                  f"CROSS JOIN {D} d ORDER BY RANDOM()", "neutralise"),
+    ("cartesian", (f"SELECT a.UUID, b.UUID, c.UUID, d.UUID FROM {D} a CROSS JOIN {P} b CROSS JOIN {S} c "
+                   f"CROSS JOIN {D} d ORDER BY RANDOM()"), "neutralise"),
     ("huge-limit", f"SELECT a.drugName FROM {D} a, {D} b, {D} c LIMIT 100000000", "neutralise"),
-    ("union-flood", f"SELECT drugName FROM {D} UNION ALL SELECT drugName FROM {D} UNION ALL "
-                    f"SELECT drugName FROM {D} UNION ALL SELECT drugName FROM {D}", "neutralise"),
+    ("union-flood", (f"SELECT drugName FROM {D} UNION ALL SELECT drugName FROM {D} UNION ALL "
+                     f"SELECT drugName FROM {D} UNION ALL SELECT drugName FROM {D}"), "neutralise"),
 ]
 
 HOSTILE_QUESTIONS: list[tuple[str, str]] = [

@@ -9,10 +9,10 @@ import time
 from typing import Any
 
 import sqlalchemy as sa
-
-from biomedqa.errors import SQLExecutionError
 from biomedqa.tools.sql.connect import deadline
 from biomedqa.tools.sql.models import QueryResult
+
+from biomedqa.errors import SQLExecutionError
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class SqlRunner:
         dbapi_error = getattr(self.engine.dialect.loaded_dbapi, "Error", Exception)
         try:
             with self.engine.connect() as conn, deadline(conn, self.timeout_s, sql):
-                raw = conn.connection.dbapi_connection
+                raw: Any = conn.connection.dbapi_connection
                 cur = raw.cursor()  # no parameters: the driver never parses '%' or ':' in the SQL
                 try:
                     cur.execute(sql)
@@ -68,7 +68,7 @@ class SqlRunner:
     def scalar_values(self, table: str, column: str, where: sa.ColumnElement[bool] | None, limit: int) -> list[Any]:
         """Distinct values of ``table.column`` (optionally filtered), through bound parameters."""
         t = sa.table(table, sa.column(column))
-        col = t.c[column]
+        col: sa.ColumnClause[Any] = t.c[column]
         stmt = sa.select(col).where(col.is_not(None)).distinct().limit(limit)
         if where is not None:
             stmt = stmt.where(where)
@@ -81,7 +81,7 @@ class SqlRunner:
 
     def values_like(self, table: str, column: str, text: str, *, exact: bool, limit: int = 5) -> list[Any]:
         """Values equal to ``text`` (exact=True) or containing it, ignoring case."""
-        col = sa.column(column)
+        col: sa.ColumnClause[Any] = sa.column(column)
         low = sa.func.lower(col)
         needle = text.lower()
         cond = low == needle if exact else low.like("%" + needle.replace("%", "").replace("_", "") + "%")

@@ -6,13 +6,15 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
-
-from biomedqa.errors import BiomedQAError, ConfigError, InputError, SQLExecutionError, UnsafeSQLError
-from biomedqa.interfaces import ChatModel, Embedder
-from biomedqa.settings import Settings, SQLSettings
 from biomedqa.tools.sql.connect import dialect_of, normalize_url, open_engine
 from biomedqa.tools.sql.generate import (
-    AnswerDraft, answer_messages, cite_rows, draft_sql, fallback_answer, relevant_rules, repair_messages,
+    AnswerDraft,
+    answer_messages,
+    cite_rows,
+    draft_sql,
+    fallback_answer,
+    relevant_rules,
+    repair_messages,
     sql_messages,
 )
 from biomedqa.tools.sql.ground import ValueGrounder
@@ -21,6 +23,16 @@ from biomedqa.tools.sql.models import QueryResult, SchemaNotes, SqlAnswer
 from biomedqa.tools.sql.run import SqlRunner
 from biomedqa.tools.sql.schema import default_notes_for, introspect, load_notes
 from biomedqa.tools.sql.select import SchemaSelector, ValueIndex, select_examples
+
+from biomedqa.errors import (
+    BiomedQAError,
+    ConfigError,
+    InputError,
+    SQLExecutionError,
+    UnsafeSQLError,
+)
+from biomedqa.interfaces import ChatModel, Embedder
+from biomedqa.settings import Settings, SQLSettings
 
 logger = logging.getLogger(__name__)
 
@@ -101,11 +113,12 @@ class SqlTool:
                 ans.attempts.append({"sql": None, "error": str(e)})
                 problem, sql = f"the reply was not valid JSON with one short query ({e.message[:120]})", ""
             else:
-                problem = await self._try(sql, ans)
-                if problem is None or (problem.startswith("returned no rows") and ans.attempts[-1].get("ok")):
+                found = await self._try(sql, ans)
+                if found is None or (found.startswith("returned no rows") and ans.attempts[-1].get("ok")):
                     best = ans.attempts[-1]["_result"]
-                if problem is None or ans.refused:
+                if found is None or ans.refused:
                     break
+                problem = found
             if round_no < self.settings.max_repairs:
                 messages = repair_messages(messages, sql, problem)
         for a in ans.attempts:
@@ -132,16 +145,12 @@ class SqlTool:
             out, q, misses = self.prepare(sql)
             attempt.update(sql=out, fixes=q.fixes)
             result = self.runner.execute(out)
-        except InvalidSQLError as e:
-            attempt["error"] = ans.error = e.message
-            return e.message
-        except UnsafeSQLError as e:
-            attempt["error"] = ans.error = f"refused: {e.message}"
-            ans.refused = True
-            return ans.error
-        except SQLExecutionError as e:
-            attempt["error"] = ans.error = e.message
-            return e.message
+        except (UnsafeSQLError, SQLExecutionError) as e:
+            hard = isinstance(e, UnsafeSQLError) and not isinstance(e, InvalidSQLError)
+            problem = f"refused: {e.message}" if hard else str(e.message)
+            attempt["error"] = ans.error = problem
+            ans.refused = hard
+            return problem
         attempt.update(ok=True, rows=len(result.rows), _result=(result, q))
         empty = not result.rows or all(v is None for row in result.rows for v in row)
         if empty and misses:
@@ -153,7 +162,7 @@ class SqlTool:
         if not ans.rows:
             return f"No rows in {', '.join(ans.tables)} match the query, so the database holds no such record."
         if not self.settings.answer_with_llm:
-            return fallback_answer(ans.columns, ans.rows, ans.doc_id)
+            return str(fallback_answer(ans.columns, ans.rows, ans.doc_id))
         table = " + ".join(ans.tables)
         try:
             draft = await self.llm.complete(
@@ -161,8 +170,8 @@ class SqlTool:
                 max_tokens=160, temperature=0.0)
         except BiomedQAError as e:
             logger.warning("answer step failed (%s); listing the rows instead", e)
-            return fallback_answer(ans.columns, ans.rows, ans.doc_id)
-        return cite_rows(draft.answer, ans.doc_id, len(ans.rows))
+            return str(fallback_answer(ans.columns, ans.rows, ans.doc_id))
+        return str(cite_rows(str(draft.answer), ans.doc_id, len(ans.rows)))
 
     def close(self) -> None:
         """Release database connections."""
