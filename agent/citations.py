@@ -9,6 +9,7 @@ from biomedqa.types import Citation, Passage
 
 REF_RX = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 PMID_RX = re.compile(r"\[PMID:?\s*(\d+)\]", re.I)
+_LEAD_REFS = re.compile(r"^(?:\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\]\s*)+\.?\s*")
 _SENT_RX = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 _WORD_RX = re.compile(r"[a-z0-9][a-z0-9\-]+")
 STOP = frozenset(
@@ -25,9 +26,11 @@ def split_sentences(text: str) -> list[str]:
     parts = [p.strip() for p in _SENT_RX.split(text.strip()) if p.strip()]
     out: list[str] = []
     for p in parts:
-        if out and REF_RX.fullmatch(p.rstrip(". ")):
-            out[-1] = f"{out[-1]} {p}"
-        else:
+        lead = _LEAD_REFS.match(p)
+        if lead and out:  # "... effect. [1] Next sentence" → markers belong to the previous sentence
+            out[-1] = f"{out[-1]} {lead.group(0).strip()}"
+            p = p[lead.end():].strip()
+        if p:
             out.append(p)
     return out
 

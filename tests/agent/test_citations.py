@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from biomedqa.agent.citations import overlap, refs_in, render, split_sentences
+from biomedqa.types import Passage
+
+EV = [Passage(doc_id="111", pmid="111", text="CFTR mutations cause cystic fibrosis."),
+      Passage(doc_id="gene:1080", text="CFTR is located on 7q31.2.", source="eutils")]
+
+
+def test_split_keeps_trailing_markers() -> None:
+    s = split_sentences("CFTR is mutated in CF. [1] It sits on 7q31.2 [2]. Done.")
+    assert s == ["CFTR is mutated in CF. [1]", "It sits on 7q31.2 [2].", "Done."]
+
+
+def test_refs_only_existing_evidence() -> None:
+    assert refs_in("Claim [1][2] and [3, 1] and [9].", 2) == [1, 2]
+
+
+def test_render_uses_pmid_or_doc_id() -> None:
+    assert render("CFTR causes CF [1][2].", [1, 2], EV) == "CFTR causes CF [PMID:111][gene:1080]."
+
+
+def test_overlap_bounds() -> None:
+    assert overlap("CFTR mutations cause cystic fibrosis [1].", EV[:1]) == 1.0
+    assert overlap("Aliens built pyramids [1].", EV[:1]) == 0.0
