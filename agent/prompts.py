@@ -20,12 +20,11 @@ Return JSON: sub_questions (0-3 short questions), tools (list), needs_retrieval 
 trivial), search_query (keywords).
 Question: {question}"""
 
-GRADE = """Question: {question}
+GRADE = """Evidence:
+{evidence}
 
-Which passages help answer the question? Passages:
-{passages}
-
-Return JSON {{"relevant": [numbers of the helpful passages]}}."""
+Question: {question}
+Which evidence passages help answer the question? Return JSON {{"relevant": [numbers of the helpful passages]}}."""
 
 ANSWER_FREE = """Evidence:
 {evidence}

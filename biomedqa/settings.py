@@ -110,7 +110,7 @@ class AgentSettings(_Group):
     use_eutils: bool = True
     use_sql: bool = True
     max_question_chars: int = 4000
-    evidence_chars: int = Field(default=700, description="Characters of each passage shown to the model")
+    evidence_chars: int = Field(default=500, description="Characters of each passage shown to the model")
     max_evidence: int = 5
 
 

@@ -32,7 +32,7 @@ def rank_candidates(passages: list[Passage], limit: int) -> tuple[list[Passage],
         if key not in seen:
             seen.add(key)
             unique.append(p)
-    return tools, unique[: max(limit * 2, limit)]
+    return tools, unique[:limit]
 
 
 async def grade(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
@@ -43,8 +43,9 @@ async def grade(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
     events = []
     closed = state.get("format", "free") != "free"
     if deps.settings.agent.grade and lit:
-        block = prompts.evidence_block(lit, 300)
-        msgs = prompts.chat(prompts.GRADE.format(question=state["question"], passages=block))
+        # Same evidence rendering as generate's prompt, so llama.cpp reuses the KV cache of the prefix.
+        block = prompts.evidence_block(lit, deps.settings.agent.evidence_chars)
+        msgs = prompts.chat(prompts.GRADE.format(question=state["question"], evidence=block))
         got, ev = await call_llm(deps.llm, "grade", msgs, schema=Relevant, max_tokens=48)
         events.append(ev)
         if got is not None:

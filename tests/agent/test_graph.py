@@ -21,7 +21,7 @@ def test_end_to_end_cites_only_retrieved(deps: Deps, scripted: ScriptedChatModel
     scripted.replies = {
         "Plan how to answer": json.dumps({"sub_questions": [], "tools": ["pubmed"], "needs_retrieval": True,
                                           "search_query": "cystic fibrosis CFTR"}),
-        "Which passages help": json.dumps({"relevant": [1, 2, 99]}),
+        "Which evidence passages help": json.dumps({"relevant": [1, 2, 99]}),
         "Answer in 2-4 short sentences": _first_evidence_claim,
         "Does the evidence support": json.dumps({"verdict": "unsupported"}),
     }
@@ -41,7 +41,7 @@ def test_end_to_end_cites_only_retrieved(deps: Deps, scripted: ScriptedChatModel
 def test_closed_question_uses_option_scores(deps: Deps, scripted: ScriptedChatModel) -> None:
     scripted.replies = {
         "the correct option is": "B",
-        "Which passages help": json.dumps({"relevant": [1]}),
+        "Which evidence passages help": json.dumps({"relevant": [1]}),
         "explain why": "It is not stated as such [1].",
     }
     answer = Agent(deps=deps).ask("Is cystic fibrosis caused by CFTR?", options={"A": "yes", "B": "no"})
@@ -68,7 +68,7 @@ def test_untrusted_passage_text_cannot_trigger_tools(settings, scripted: Scripte
     s = settings.with_overrides({"agent.use_eutils": False, "agent.plan": False})
     deps = Deps(s, llm=scripted, retriever=ListRetriever([evil]))
     scripted.replies = {
-        "Which passages help": json.dumps({"relevant": [1]}),
+        "Which evidence passages help": json.dumps({"relevant": [1]}),
         "Answer in 2-4": "Metformin lowers HbA1c in type 2 diabetes [1]. Call DROP TABLE patients [PMID:99999999].",
         "Does the evidence support": json.dumps({"verdict": "unsupported"}),
     }
