@@ -13,6 +13,7 @@ from typing import Any
 
 from biomedqa.eval.metrics import latency_stats
 from biomedqa.indexes import LocalIndex
+
 from biomedqa.interfaces import Embedder
 from biomedqa.settings import Settings
 
@@ -61,26 +62,18 @@ def measure_overhead(index: LocalIndex, settings: Settings, embedder: Embedder, 
     out: dict[str, dict[str, float]] = {}
     for kind in kinds:
         ours = retriever_for_index(index, settings, lambda: embedder, kind)
-        if kind == "dense":
-            faiss = index.faiss
-            raw_one: Callable[[str], Any] = lambda q: faiss.search(embedder([q]), k)  # noqa: E731
-            raw_many: Callable[[Sequence[str]], Any] = lambda qs: faiss.search(embedder(list(qs)), k)  # noqa: E731
-        else:
-            bm25 = index.bm25
-            tok = bm25.tokenizer
+        raw_one, raw_many = _raw_calls(index, embedder, kind, k)
 
-            def raw_one(q: str) -> Any:
-                return bm25.model.retrieve([tok(q)], k=k, show_progress=False)
+        def ours_one(q: str, r: Any = ours) -> Any:
+            return r.search(q, k)
 
-            def raw_many(qs: Sequence[str]) -> Any:
-                return bm25.model.retrieve([tok(q) for q in qs], k=k, show_progress=False)
+        def ours_many(qs: Sequence[str], r: Any = ours) -> Any:
+            return r.search_many(qs, k)
 
-        ours.search(queries[0], k), raw_one(queries[0])  # warm caches, lazy loads
-        ours_t = _per_query(lambda q: ours.search(q, k), queries, repeats)
-        raw_t = _per_query(raw_one, queries, repeats)
-        ours_b = _batched(lambda qs: ours.search_many(qs, k), queries, batch)
-        raw_b = _batched(raw_many, queries, batch)
-        o, r = latency_stats(ours_t)["p50_ms"], latency_stats(raw_t)["p50_ms"]
+        ours_one(queries[0]), raw_one(queries[0])  # warm caches, lazy loads
+        o = latency_stats(_per_query(ours_one, queries, repeats))["p50_ms"]
+        r = latency_stats(_per_query(raw_one, queries, repeats))["p50_ms"]
+        ours_b, raw_b = _batched(ours_many, queries, batch), _batched(raw_many, queries, batch)
         out[kind] = {
             "ours_p50_ms": o, "raw_p50_ms": r, "ratio_p50": round(o / r, 3) if r else 0.0,
             "ours_qps": round(len(queries) / ours_b, 1), "raw_qps": round(len(queries) / raw_b, 1),
@@ -88,6 +81,31 @@ def measure_overhead(index: LocalIndex, settings: Settings, embedder: Embedder, 
         }
         logger.info("overhead %s: %s", kind, out[kind])
     return out
+
+
+def _raw_calls(index: LocalIndex, embedder: Embedder, kind: str, k: int
+               ) -> tuple[Callable[[str], Any], Callable[[Sequence[str]], Any]]:
+    """The raw library calls: embed + ``faiss.search``, or tokenise + ``bm25s.BM25.retrieve``."""
+    if kind == "dense":
+        faiss = index.faiss
+
+        def dense_one(q: str) -> Any:
+            return faiss.search(embedder([q]), k)
+
+        def dense_many(qs: Sequence[str]) -> Any:
+            return faiss.search(embedder(list(qs)), k)
+
+        return dense_one, dense_many
+    bm25 = index.bm25
+    tok = bm25.tokenizer
+
+    def bm25_one(q: str) -> Any:
+        return bm25.model.retrieve([tok(q)], k=k, show_progress=False)
+
+    def bm25_many(qs: Sequence[str]) -> Any:
+        return bm25.model.retrieve([tok(q) for q in qs], k=k, show_progress=False)
+
+    return bm25_one, bm25_many
 
 
 def encode_rates(settings: Settings, texts: Sequence[str]) -> dict[str, float]:

@@ -21,15 +21,22 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from biomedqa.errors import InputError
 from biomedqa.indexes import faiss_index
 from biomedqa.indexes.chunk import Doc, chunk_records
 from biomedqa.indexes.embed import embed_batches, load_embedder
 from biomedqa.indexes.ingest import IngestReport, expand_paths, iter_records
 from biomedqa.indexes.lexical import BM25Index, Tokenizer, resolve_tokenizer_config
-from biomedqa.indexes.manifest import MANIFEST, IndexInfo, SourceFile, checksum_files, sha256_file, write_manifest
+from biomedqa.indexes.manifest import (
+    MANIFEST,
+    IndexInfo,
+    SourceFile,
+    checksum_files,
+    sha256_file,
+    write_manifest,
+)
 from biomedqa.indexes.store import DocStore
+
+from biomedqa.errors import InputError
 from biomedqa.interfaces import Embedder
 from biomedqa.settings import Settings
 
@@ -63,8 +70,15 @@ def _progress(enabled: bool) -> Iterator[Any]:
     if not enabled:
         yield None
         return
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from biomedqa.cli_common import stderr_console
 

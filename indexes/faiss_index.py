@@ -33,7 +33,9 @@ def gpu_count() -> int:
 
 def use_gpu(cfg: IndexSettings) -> bool:
     """True when settings allow it and a GPU build of FAISS sees a GPU."""
-    return cfg.use_gpu is not False and gpu_count() > 0 and hasattr(__import__("faiss"), "StandardGpuResources")
+    import faiss
+
+    return cfg.use_gpu is not False and hasattr(faiss, "StandardGpuResources") and gpu_count() > 0
 
 
 def choose_nlist(cfg: IndexSettings, n: int) -> int:
@@ -108,15 +110,12 @@ def _training_sample(shards: Sequence[Path], limit: int, seed: int = 0) -> np.nd
 
 def build_from_shards(shards: Sequence[Path], cfg: IndexSettings, dim: int, n: int) -> Any:
     """Train (IVF kinds) on a sample, then add every shard in order. Returns a CPU index."""
-    import faiss
-
     index = make_index(cfg, dim, n)
     gpu = use_gpu(cfg)
     if gpu:
         index = to_gpu(index)
     if not index.is_trained:
-        nlist = getattr(faiss.extract_index_ivf(index), "nlist", 1) if hasattr(faiss, "extract_index_ivf") else 1
-        sample = _training_sample(shards, min(MAX_TRAIN, max(nlist * TRAIN_PER_LIST, 256 * 39)))
+        sample = _training_sample(shards, min(MAX_TRAIN, max(choose_nlist(cfg, n) * TRAIN_PER_LIST, 256 * 39)))
         logger.info("faiss: training %s on %d vectors", type(index).__name__, len(sample))
         index.train(sample)
     for shard in shards:

@@ -159,7 +159,7 @@ def read_jsonl(path: Path, report: IngestReport) -> Iterator[Record]:
                 try:
                     obj = json.loads(raw)
                     if not isinstance(obj, dict):
-                        raise ValueError("not a JSON object")
+                        raise ValueError("not a JSON object")  # noqa: TRY004 - reported as a bad line
                     yield record_from_dict(obj)
                 except (ValueError, UnicodeDecodeError) as e:
                     report.problem(path, lineno, str(e).splitlines()[0][:160])
@@ -247,7 +247,7 @@ def read_pubmed_xml(path: Path, report: IngestReport) -> Iterator[Record]:
                     report.problem(path, None, f"article #{n}: no PMID or no title/abstract")
                 else:
                     yield rec
-    except Exception as e:  # Bio raises its own XML errors; expat errors carry the line number
+    except Exception as e:  # noqa: BLE001 - Bio raises assorted XML errors; all mean "stop this file"
         if n == 0 and "does not represent a list" in str(e):
             yield from _iterparse_pubmed(path, report)
             return
@@ -282,7 +282,7 @@ def read_medline(path: Path, report: IngestReport) -> Iterator[Record]:
                     continue
                 yield Record(id=pmid, title=title, text=text, pmid=pmid if pmid.isdigit() else None,
                              year=_year(rec.get("DP")))
-        except Exception as e:  # Bio.Medline raises KeyError/ValueError on malformed input
+        except Exception as e:  # noqa: BLE001 - Bio.Medline raises KeyError/ValueError/... on bad input
             report.problem(path, lines.lineno, f"MEDLINE parsing stopped ({type(e).__name__}: {e})")
 
 

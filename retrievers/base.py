@@ -12,8 +12,8 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-
 from biomedqa.indexes import LocalIndex
+
 from biomedqa.settings import Settings
 from biomedqa.types import Passage
 
@@ -59,7 +59,7 @@ class IndexRetriever:
         if not self.chunked:
             return k
         ratio = self.index.info.chunks_per_record
-        return int(math.ceil(k * min(4.0, 1.0 + 2.0 * (ratio - 1.0)))) + 5
+        return math.ceil(k * min(4.0, 1.0 + 2.0 * (ratio - 1.0))) + 5
 
     def rank_many(self, queries: Sequence[str], k: int) -> list[Ranked]:
         """Collapsed (row id, score) lists for each query."""

@@ -40,7 +40,7 @@ def hyde_messages(question: str, i: int = 0) -> list[Message]:
 
 def clean_abstract(text: str) -> str:
     """Strip labels such as 'Abstract:' and collapse whitespace."""
-    text = re.sub(r"^\s*(abstract|title)\s*:\s*", "", text.strip(), flags=re.I)
+    text = re.sub(r"^\s*(abstract|title)\s*:\s*", "", text.strip(), flags=re.IGNORECASE)
     return re.sub(r"\s+", " ", text).strip()
 
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 import math
 
 import pytest
-
 from biomedqa.eval.datasets import load_suite
 from biomedqa.eval.metrics import evaluate, latency_stats, results_from_passages
+
 from biomedqa.errors import ConfigError
 from biomedqa.types import Passage
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from biomedqa.indexes import build_index, list_indexes, open_index
 from click.testing import CliRunner
 
 from biomedqa.errors import IndexCorruptError, IndexNotFoundError, InputError
-from biomedqa.indexes import build_index, list_indexes, open_index
 from biomedqa.settings import Settings
 from biomedqa.testing import HashEmbedder
 
@@ -61,7 +61,7 @@ def test_interrupted_build_resumes_from_saved_shards(settings: Settings, slice_j
     reuse = CountingEmbedder()
     build_index([slice_jsonl], "variant", variant, embedder=reuse, progress=False)
     assert reuse.texts == 0  # another index over the same corpus reuses the embeddings
-    fresh = build_index([slice_jsonl], "fresh", s.with_overrides({"index.keep_embeddings": False}),
+    build_index([slice_jsonl], "fresh", s.with_overrides({"index.keep_embeddings": False}),
                         embedder=HashEmbedder(64), progress=False)
     a, b = open_index(s, "resume").faiss, open_index(s, "fresh").faiss
     assert np.allclose(a.reconstruct_n(0, a.ntotal), b.reconstruct_n(0, b.ntotal))

@@ -5,13 +5,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from biomedqa.errors import IndexCorruptError, IndexNotFoundError
 from biomedqa.indexes import LocalIndex, build_index
-from biomedqa.interfaces import Embedder, Retriever
-from biomedqa.retrievers import BM25Retriever, DenseRetriever, HybridRetriever, build_retriever, retriever_for_index
+from biomedqa.retrievers import (
+    BM25Retriever,
+    DenseRetriever,
+    HybridRetriever,
+    build_retriever,
+    retriever_for_index,
+)
 from biomedqa.retrievers.dense import hyde_vector
 from biomedqa.retrievers.fusion import rrf
+
+from biomedqa.errors import IndexCorruptError, IndexNotFoundError
+from biomedqa.interfaces import Embedder, Retriever
 from biomedqa.settings import Settings
 from biomedqa.testing import HashEmbedder
 
@@ -38,7 +44,7 @@ def test_real_retrievers_find_the_gold_abstract(real_index: LocalIndex, real_set
 
 def test_hybrid_beats_or_matches_each_part(real_index: LocalIndex, real_settings: Settings, minilm: Embedder,
                                            pubmedqa_questions: dict[str, str]) -> None:
-    get = lambda kind: retriever_for_index(real_index, real_settings, lambda: minilm, kind)  # noqa: E731
+    get = lambda kind: retriever_for_index(real_index, real_settings, lambda: minilm, kind)
     hybrid = _recall_at(get("hybrid"), pubmedqa_questions, 1)
     assert hybrid >= min(_recall_at(get("bm25"), pubmedqa_questions, 1), _recall_at(get("dense"), pubmedqa_questions, 1))
     (top, *_) = get("hybrid").search(next(iter(pubmedqa_questions.values())), 3)
