@@ -49,7 +49,7 @@ def settings_options(f: F) -> F:
     f = click.option("--record", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="Save live NCBI responses to this JSONL(.gz) file.")(f)
     f = click.option("--replay", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-                     help="Serve NCBI calls from this recording (repeatable); no network.")(f)
+                     help="Serve NCBI calls from this recording (repeatable; 'geneturing' = the recorded GeneTuring cache); no network.")(f)
     f = click.option("-o", "--set", "sets", multiple=True, metavar="KEY=VALUE",
                      help="Override a setting, e.g. -o llm.model=smollm2-135m.")(f)
     f = click.option("-s", "--preset", default=None, help="Settings preset: default, fast, debug, gpu, or a .json file.")(f)
@@ -68,7 +68,7 @@ def build_settings(
             raise ConfigError(f"bad override {item!r}.", hint="Write it as KEY=VALUE, e.g. -o retrieval.k=10")
         pairs[key.strip()] = value.strip()
     for path in replay:
-        if not path.exists():
+        if str(path) != "geneturing" and not path.exists():  # "geneturing": the recorded GeneTuring cache
             raise ConfigError(f"replay file {path} does not exist.", hint="Pass a recording made with --record.")
     if replay:
         pairs["ncbi.replay"] = [str(p) for p in replay]
