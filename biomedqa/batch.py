@@ -162,6 +162,8 @@ async def run_batch(
         InputError: unreadable file, missing column, duplicate ids.
     """
     in_path, out_path = Path(in_path), Path(out_path)
+    if in_path.exists() and out_path.exists() and in_path.resolve() == out_path.resolve():
+        raise InputError(f"{out_path} is also the input file.", hint="Write the answers to another file.")
     out_fmt = output_format(out_path, fmt)
     table = read_table(in_path)
     if id_col == DEFAULT_ID_COL and id_col not in table.columns:
@@ -257,6 +259,9 @@ def batch_command(
             fmt=fmt, progress=not no_progress and stderr_console().is_terminal, retry_errors=retry_errors,
             console=stderr_console(),
         ))
+    except KeyboardInterrupt:
+        click.echo(f"Interrupted; finished rows are kept. Rerun the same command to resume into {out_path}.", err=True)
+        raise SystemExit(130) from None
     finally:
         close_agent(agent)
     if as_json:

@@ -18,6 +18,9 @@ from typing import Any
 
 from biomedqa.batch import run_batch
 from biomedqa.frontdoor import AgentLike
+from biomedqa.shared_data import shared_data_dir
+from biomedqa.testing import ListRetriever
+from biomedqa.types import Passage
 from tests.frontdoors.conftest import pubmedqa_questions
 from tests.frontdoors.fakes import FakeAgent
 
@@ -46,12 +49,21 @@ async def bench(agent: AgentLike, qs: list[tuple[str, str]], work: Path, concurr
     return out
 
 
+def pubmedqa_retriever() -> ListRetriever:
+    """A word-overlap retriever over the 1000 PubMedQA abstracts (no index needed)."""
+    data = json.loads((shared_data_dir() / "pubmedqa" / "ori_pqal.json").read_text(encoding="utf-8"))
+    return ListRetriever([Passage(doc_id=p, pmid=p, text=" ".join(it["CONTEXTS"]), source="bm25")
+                          for p, it in data.items()])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=20)
     ap.add_argument("--fake", action="store_true", help="zero-delay FakeAgent: the batch layer's own cost")
     ap.add_argument("--preset", default="fast")
     ap.add_argument("-o", "--set", dest="sets", action="append", default=[], help="KEY=VALUE overrides")
+    ap.add_argument("--pubmedqa-retriever", action="store_true",
+                    help="retrieve from the 1000 PubMedQA abstracts in memory instead of an index")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.fake:
@@ -62,12 +74,14 @@ def main() -> None:
         else:
             from biomedqa.api import Agent
             from biomedqa.cli_common import build_settings
+            from biomedqa.deps import Deps
 
             settings = build_settings(args.preset, tuple(args.sets))
-            with Agent(settings) as agent:
+            deps = Deps(settings, retriever=pubmedqa_retriever()) if args.pubmedqa_retriever else None
+            with Agent(settings, deps=deps) as agent:
                 result = asyncio.run(bench(agent, pubmedqa_questions(args.n), Path(tmp), [1, 2]))
             result["settings"] = {"preset": args.preset, "overrides": args.sets, "model": settings.llm.model,
-                                  "index": settings.retrieval.index}
+                                  "index": "pubmedqa-in-memory" if args.pubmedqa_retriever else settings.retrieval.index}
     print(json.dumps(result, indent=2))
 
 

@@ -119,3 +119,10 @@ def test_retry_errors_answers_only_failed_rows(tmp_path: Path, fake_agent: FakeA
     assert code == 0, err
     assert [c["question"] for c in fake_agent.calls] == ["fine?", "FAIL once", "FAIL once"]
     assert [r["error"] for r in read_csv(tmp_path / "a.csv")] == ["", ""]
+
+
+def test_output_must_not_overwrite_input(tmp_path: Path, fake_agent: FakeAgent) -> None:
+    src = write_csv(tmp_path / "q.csv", [["question"], ["one?"]])
+    code, _, err = invoke(str(src), "-o", str(src))
+    assert code == 2 and "is also the input file" in err
+    assert read_csv(src) == [{"question": "one?"}] and fake_agent.calls == []

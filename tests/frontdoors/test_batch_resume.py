@@ -106,3 +106,18 @@ async def test_progress_bar_shows_rate_and_eta(tmp_path: Path) -> None:
     await run_batch(FakeAgent(delay=0.02, fail_on=("q3",)), src, tmp_path / "a.csv", console=console)
     shown = buf.getvalue()
     assert "6/6" in shown and "q/min" in shown and "ETA" in shown and "1 errors" in shown
+
+
+def test_ctrl_c_keeps_finished_rows(tmp_path: Path) -> None:
+    src, out, calls = tmp_path / "q.csv", tmp_path / "a.csv", tmp_path / "calls.log"
+    with open(src, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["question"], *[[f"question {i}?"] for i in range(40)]])
+    proc = start(src, out, calls, delay=0.05)
+    deadline = time.monotonic() + 20
+    while journal_lines(out) < 5 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    kept = journal_lines(out)
+    assert proc.returncode == 130 and "Rerun the same command to resume" in err.decode()
+    assert 5 <= kept < 40 and not out.exists()
