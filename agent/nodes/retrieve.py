@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any
 
@@ -11,8 +12,10 @@ from langgraph.runtime import Runtime
 from biomedqa.agent.llm_io import node_event
 from biomedqa.agent.state import AgentState
 from biomedqa.deps import Deps
-from biomedqa.errors import IndexNotFoundError
+from biomedqa.errors import BiomedQAError, IndexNotFoundError
 from biomedqa.types import Passage, ToolCall, TraceEvent
+
+logger = logging.getLogger(__name__)
 
 
 async def _expand(deps: Deps, question: str) -> tuple[list[str], list[TraceEvent]]:
@@ -58,10 +61,14 @@ async def retrieve(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
         groups = await asyncio.to_thread(_search, deps, queries, expansions, s.retrieval.k)
         passages = [p for group in groups for p in group]
         hits = {q: [p.doc_id for p in g] for q, g in zip(queries, groups)}
-    except IndexNotFoundError:
+    except IndexNotFoundError as missing:
         if not (s.agent.use_eutils and (s.ncbi.replay or not s.ncbi.offline)):
             raise
-        passages, call = await _live_pubmed(deps, queries[0], s.retrieval.k)
+        try:  # no local index: search PubMed itself (live, or from a --replay recording)
+            passages, call = await _live_pubmed(deps, queries[0], s.retrieval.k)
+        except BiomedQAError as e:
+            logger.info("no local index and PubMed is unreachable (%s)", e)
+            raise missing from e
         calls.append(call)
         hits = {}
     events.append(node_event(
