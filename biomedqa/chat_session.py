@@ -12,7 +12,7 @@ from rich.text import Text
 
 from biomedqa.errors import BiomedQAError
 from biomedqa.frontdoor import AgentLike, close_agent
-from biomedqa.render import render_answer, render_sources, render_trace
+from biomedqa.render import DraftView, render_answer, render_sources, render_trace
 from biomedqa.settings import Settings
 from biomedqa.types import Answer, Message
 
@@ -58,31 +58,37 @@ class ChatSession:
 
         Errors are printed as one line and the session goes on. Cancellation (Ctrl-C) propagates.
         """
-        streamed = False
+        view = DraftView(self.console)
         answer: Answer | None = None
         try:
             agent = self.get_agent()
             async for ev in agent.astream(question, history=self.history[-MAX_HISTORY_MESSAGES:] or None):
                 if ev.kind == "token":
-                    streamed = True
-                    self.console.print(ev.text, end="", markup=False, highlight=False, soft_wrap=True)
-                elif ev.kind == "node" and not streamed and ev.text:
-                    self.console.print(Text(f"· {ev.text}", style="dim"))
+                    view.token(ev.text)
+                elif ev.kind == "node":
+                    view.node(ev.text or ev.name)
                 elif ev.kind == "error":
+                    view.close(keep=True)
                     self.console.print(Text(f"Error: {ev.text}", style="red"))
                 elif ev.kind == "answer":
                     answer = ev.answer
         except BiomedQAError as e:
-            self.console.print(Text(("\n" if streamed else "") + f"Error: {e}", style="red"))
+            view.close(keep=True)
+            self.console.print(Text(f"Error: {e}", style="red"))
             return None
         except Exception as e:  # a failed answer must not end the session
             logger.debug("answer failed", exc_info=True)
-            self.console.print(Text(("\n" if streamed else "") + f"Error: {type(e).__name__}: {e}", style="red"))
+            view.close(keep=True)
+            self.console.print(Text(f"Error: {type(e).__name__}: {e}", style="red"))
             return None
+        except BaseException:  # Ctrl-C: show what was written so far, then let the REPL say so
+            view.close(keep=True)
+            raise
+        view.close()
         if answer is None:
-            self.console.print(Text("\nError: the agent finished without an answer.", style="red"))
+            self.console.print(Text("Error: the agent finished without an answer.", style="red"))
             return None
-        render_answer(self.console, answer, streamed=streamed)
+        render_answer(self.console, answer)
         self.last = answer
         self.history += [Message(role="user", content=question), Message(role="assistant", content=answer.text)]
         return answer

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, Group
+from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
@@ -132,3 +133,54 @@ def render_trace(console: Console, answer: Answer) -> None:
     console.print(table)
     if answer.timings:
         console.print("Timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in answer.timings.items()), markup=False)
+
+
+class DraftView:
+    """The answer being written, live on a terminal: each new draft (after a revision step)
+    replaces the last, and the view is cleared when the final answer is rendered.
+    Off a terminal it shows nothing (scripts get only the final answer).
+    """
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.enabled = console.is_terminal
+        self.tokens: list[str] = []
+        self.status = ""
+        self._new_draft = False
+        self._live: Live | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.tokens)
+
+    def node(self, summary: str) -> None:
+        """A step finished; tokens after this start a new draft."""
+        self._new_draft = bool(self.tokens)
+        self.status = summary
+        self._refresh()
+
+    def token(self, piece: str) -> None:
+        """One more piece of the current draft."""
+        if self._new_draft:
+            self.tokens, self._new_draft = [], False
+        self.tokens.append(piece)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        if not self.enabled:
+            return
+        if self._live is None:
+            self._live = Live(console=self.console, transient=True, auto_refresh=False)
+            self._live.start()
+        parts = [Text(self.text)] if self.tokens else []
+        if self.status:
+            parts.append(Text(f"· {self.status}", style="dim"))
+        self._live.update(Group(*parts), refresh=True)
+
+    def close(self, *, keep: bool = False) -> None:
+        """Stop the live view; ``keep`` prints the unfinished draft (after Ctrl-C or an error)."""
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+        if keep and self.enabled and self.tokens:
+            self.console.print(Text(self.text, style="dim"))
