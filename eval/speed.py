@@ -113,7 +113,7 @@ def encode_rates(settings: Settings, texts: Sequence[str]) -> dict[str, float]:
     from biomedqa.indexes.embed import embed_batches, load_embedder
 
     emb = load_embedder(settings)
-    model = emb.model  # type: ignore[attr-defined]
+    model = emb.model  # type: ignore[attr-defined]  # the SentenceTransformer behind our embedder
     bs = settings.index.batch_size
     model.encode(list(texts[:bs]), batch_size=bs, show_progress_bar=False)  # warm-up
     t = time.perf_counter()

@@ -214,7 +214,7 @@ def build_index(paths: Sequence[Path], name: str, settings: Settings, *, embedde
     _save_npy(work / "groups.npy", groups)
     from bm25s.tokenization import Tokenized
 
-    bm25 = BM25Index.build(Tokenized(ids=term_ids, vocab=vocab), tok,  # type: ignore[arg-type]
+    bm25 = BM25Index.build(Tokenized(ids=term_ids, vocab=vocab), tok,
                            settings.index.bm25_k1, settings.index.bm25_b)
     bm25.save(work / "bm25")
     timings["bm25"] = time.perf_counter() - t

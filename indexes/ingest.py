@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from pydantic import BaseModel, Field
 
@@ -71,7 +71,7 @@ class IngestReport(BaseModel):
 
 def _open_binary(path: Path) -> IO[bytes]:
     if path.suffix == ".gz":
-        return gzip.open(path, "rb")
+        return cast(IO[bytes], gzip.open(path, "rb"))
     return path.open("rb")
 
 
@@ -239,7 +239,8 @@ def read_pubmed_xml(path: Path, report: IngestReport) -> Iterator[Record]:
     n = 0
     try:
         with _open_binary(path) as f:
-            for n, item in enumerate(Entrez.parse(f, validate=False), 1):
+            articles = Entrez.parse(f, validate=False)  # type: ignore[no-untyped-call]
+            for n, item in enumerate(articles, 1):
                 if not isinstance(item, dict) or "MedlineCitation" not in item:
                     continue  # PubmedBookArticle, DeleteCitation: nothing to index
                 rec = _pubmed_record(item)
@@ -274,7 +275,7 @@ def read_medline(path: Path, report: IngestReport) -> Iterator[Record]:
     with _open_binary(path) as raw:
         lines = _CountingText(raw)
         try:
-            for rec in Medline.parse(lines):
+            for rec in Medline.parse(lines):  # type: ignore[no-untyped-call]
                 pmid = str(rec.get("PMID", "")).strip()
                 title, text = _text(rec.get("TI")), _text(rec.get("AB"))
                 if not pmid or not (title or text):

@@ -15,13 +15,19 @@ from pathlib import Path
 from typing import Any
 
 import click
-from pydantic import BaseModel, Field
-
-from biomedqa.cli_common import build_settings, echo_json, handle_errors, settings_options, stderr_console
 from biomedqa.eval.datasets import SUITES, Suite, load_suite
 from biomedqa.eval.metrics import evaluate, latency_stats, results_from_passages
 from biomedqa.indexes import LocalIndex, build_index, open_index
 from biomedqa.indexes.manifest import MANIFEST, read_manifest
+from pydantic import BaseModel, Field
+
+from biomedqa.cli_common import (
+    build_settings,
+    echo_json,
+    handle_errors,
+    settings_options,
+    stderr_console,
+)
 from biomedqa.interfaces import ChatModel, Embedder
 from biomedqa.settings import IndexSettings, Settings
 
@@ -64,7 +70,7 @@ def index_name_for(suite: Suite, cfg: IndexSettings, embedder_name: str | None =
     mine = _build_config(cfg, embedder_name or cfg.embedder)
     diff = {k: v for k, v in mine.items() if v != default[k]}
     if not diff:
-        return suite.index_name
+        return str(suite.index_name)
     return f"{suite.index_name}-{hashlib.sha256(json.dumps(diff, sort_keys=True).encode()).hexdigest()[:8]}"
 
 
@@ -104,9 +110,8 @@ def _search_all(retriever: Any, suite: Suite, k: int, hyde: list[list[str]] | No
 
 async def _expand_all(llm: ChatModel, settings: Settings, queries: list[str], progress: bool
                       ) -> tuple[list[list[str]], list[float]]:
-    from rich.progress import Progress
-
     from biomedqa.retrievers.hyde import HyDEExpander
+    from rich.progress import Progress
 
     expander = HyDEExpander(llm, settings)
     out, times = [], []
@@ -138,9 +143,10 @@ def run_retrieval(settings: Settings, suite_name: str, retriever: str, *, hyde: 
         embedder: Use this embedder instead of ``settings.index.embedder``.
         llm: ChatModel for HyDE (default: the configured local model).
     """
-    from biomedqa.deps import Deps
     from biomedqa.eval.speed import measure_overhead
     from biomedqa.retrievers import retriever_for_index
+
+    from biomedqa.deps import Deps
 
     t0 = time.perf_counter()
     suite = load_suite(suite_name, limit)
