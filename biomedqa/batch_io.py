@@ -228,10 +228,11 @@ def write_output_atomic(out_path: Path, records: Iterable[dict[str, Any]], fmt: 
         os.replace(tmp, out_path)
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync_dir(out_path.parent)
+    fsync_dir(out_path.parent)
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """fsync a directory so a created or renamed entry survives a crash (best effort)."""
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:

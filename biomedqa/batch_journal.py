@@ -16,6 +16,8 @@ from typing import IO, Any
 
 from typing_extensions import Self
 
+from biomedqa.batch_io import fsync_dir
+
 logger = logging.getLogger(__name__)
 
 
@@ -65,7 +67,10 @@ class Journal:
         """Durably add one finished row (write, flush, fsync) before returning."""
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            created = not self.path.exists()
             self._file = open(self.path, "ab")  # noqa: SIM115 - held open for the run
+            if created:  # make the new file's directory entry durable too
+                fsync_dir(self.path.parent)
         line = json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
         self._file.write(line)
         self._file.flush()

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import csv
 import json
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -30,15 +31,19 @@ def write_questions(path: Path, qs: list[tuple[str, str]]) -> None:
         csv.writer(f).writerows([["id", "question"], *qs])
 
 
-async def bench(agent: AgentLike, qs: list[tuple[str, str]], work: Path, concurrencies: list[int]) -> dict[str, Any]:
+async def bench(
+    agent: AgentLike, qs: list[tuple[str, str]], work: Path, concurrencies: list[int], warmup: bool = True,
+) -> dict[str, Any]:
     src = work / "q.csv"
     write_questions(src, qs)
-    await agent.aask(qs[0][1])  # warm-up: load the model and the index, excluded from every timing
+    if warmup:
+        await agent.aask(qs[0][1])  # load the model and the index, excluded from every timing
     start = time.perf_counter()
     for _, q in qs:
         await agent.aask(q)
     plain = time.perf_counter() - start
     out: dict[str, Any] = {"n": len(qs), "plain_seconds": round(plain, 3), "plain_q_per_min": round(60 * len(qs) / plain, 2)}
+    print(json.dumps(out), file=sys.stderr, flush=True)
     for c in concurrencies:
         start = time.perf_counter()
         report = await run_batch(agent, src, work / f"a{c}.csv", concurrency=c, progress=False)
@@ -46,6 +51,7 @@ async def bench(agent: AgentLike, qs: list[tuple[str, str]], work: Path, concurr
         out[f"batch_c{c}"] = {"seconds": round(wall, 3), "q_per_min": round(60 * len(qs) / wall, 2),
                               "ok": report.ok, "errors": report.errors,
                               "overhead_vs_plain_pct": round(100 * (wall - plain) / plain, 2)}
+        print(json.dumps({f"batch_c{c}": out[f"batch_c{c}"]}), file=sys.stderr, flush=True)
     return out
 
 
@@ -62,6 +68,7 @@ def main() -> None:
     ap.add_argument("--fake", action="store_true", help="zero-delay FakeAgent: the batch layer's own cost")
     ap.add_argument("--preset", default="fast")
     ap.add_argument("-o", "--set", dest="sets", action="append", default=[], help="KEY=VALUE overrides")
+    ap.add_argument("--no-warmup", action="store_true", help="skip the untimed warm-up question")
     ap.add_argument("--pubmedqa-retriever", action="store_true",
                     help="retrieve from the 1000 PubMedQA abstracts in memory instead of an index")
     args = ap.parse_args()
@@ -79,7 +86,8 @@ def main() -> None:
             settings = build_settings(args.preset, tuple(args.sets))
             deps = Deps(settings, retriever=pubmedqa_retriever()) if args.pubmedqa_retriever else None
             with Agent(settings, deps=deps) as agent:
-                result = asyncio.run(bench(agent, pubmedqa_questions(args.n), Path(tmp), [1, 2]))
+                qs = pubmedqa_questions(args.n)
+                result = asyncio.run(bench(agent, qs, Path(tmp), [1, 2], warmup=not args.no_warmup))
             result["settings"] = {"preset": args.preset, "overrides": args.sets, "model": settings.llm.model,
                                   "index": "pubmedqa-in-memory" if args.pubmedqa_retriever else settings.retrieval.index}
     print(json.dumps(result, indent=2))
