@@ -29,7 +29,7 @@ def split_sentences(text: str) -> list[str]:
         lead = _LEAD_REFS.match(p)
         if lead and out:  # "... effect. [1] Next sentence" → markers belong to the previous sentence
             out[-1] = f"{out[-1]} {lead.group(0).strip()}"
-            p = p[lead.end():].strip()
+            p = p[lead.end() :].strip()
         if p:
             out.append(p)
     return out

@@ -34,9 +34,18 @@ def route(state: AgentState, runtime: Runtime[Deps]) -> list[str]:
 
 def build_graph() -> Any:
     g = StateGraph(AgentState, context_schema=Deps)
-    for name, fn in [("plan", plan), ("retrieve", retrieve), ("call_tools", call_tools), ("query_sql", query_sql),
-                     ("grade", grade), ("generate", generate), ("reflect", reflect), ("revise", revise),
-                     ("reformulate", reformulate), ("finalize", finalize)]:
+    for name, fn in [
+        ("plan", plan),
+        ("retrieve", retrieve),
+        ("call_tools", call_tools),
+        ("query_sql", query_sql),
+        ("grade", grade),
+        ("generate", generate),
+        ("reflect", reflect),
+        ("revise", revise),
+        ("reformulate", reformulate),
+        ("finalize", finalize),
+    ]:
         g.add_node(name, fn)
     g.add_edge(START, "plan")
     g.add_conditional_edges("plan", route, ["retrieve", "call_tools", "query_sql"])

@@ -35,9 +35,18 @@ async def call_llm(
         logger.info("%s: model output rejected (%s)", node, error[:120])
     dt = time.perf_counter() - t0
     reply = result.model_dump_json() if isinstance(result, BaseModel) else (result or "")
-    ev = TraceEvent(kind="llm", name=node, seconds=dt,
-                    data={"prompt": prompt_text(messages), "reply": reply, "error": error,
-                          "schema": schema.__name__ if schema else None, "perf": dict(getattr(llm, "last_perf", {}))})
+    ev = TraceEvent(
+        kind="llm",
+        name=node,
+        seconds=dt,
+        data={
+            "prompt": prompt_text(messages),
+            "reply": reply,
+            "error": error,
+            "schema": schema.__name__ if schema else None,
+            "perf": dict(getattr(llm, "last_perf", {})),
+        },
+    )
     return result, ev
 
 
@@ -47,9 +56,18 @@ async def score_choices(
     """Log-probabilities of each option letter as the next token."""
     t0 = time.perf_counter()
     scores = await llm.logprob_choices(messages, choices)
-    ev = TraceEvent(kind="llm", name=node, seconds=time.perf_counter() - t0,
-                    data={"prompt": prompt_text(messages), "reply": max(scores, key=scores.__getitem__),
-                          "scores": scores, "schema": "logprobs", "perf": dict(getattr(llm, "last_perf", {}))})
+    ev = TraceEvent(
+        kind="llm",
+        name=node,
+        seconds=time.perf_counter() - t0,
+        data={
+            "prompt": prompt_text(messages),
+            "reply": max(scores, key=scores.__getitem__),
+            "scores": scores,
+            "schema": "logprobs",
+            "perf": dict(getattr(llm, "last_perf", {})),
+        },
+    )
     return scores, ev
 
 

@@ -37,8 +37,10 @@ class ReplayChatModel:
     def _next(self, messages: Sequence[Message]) -> dict[str, Any]:
         got = self.replies.get(_key(prompt_text(messages)))
         if not got:
-            raise InputError("the replayed run asked the model something the trace does not hold.",
-                             hint="The code or settings changed since the trace was saved; re-record it.")
+            raise InputError(
+                "the replayed run asked the model something the trace does not hold.",
+                hint="The code or settings changed since the trace was saved; re-record it.",
+            )
         return got.pop(0) if len(got) > 1 else got[0]
 
     async def complete(self, messages: Sequence[Message], *, schema: type[M] | None = None, **_: Any) -> Any:
@@ -87,8 +89,15 @@ class ReplayToolbox:
 
     def __init__(self, trace: Trace):
         ev = next((e for e in trace.events if e.kind == "node" and e.name == "call_tools"), None)
-        self.recorded = _Recorded(answer=ev.data.get("tool_answer", ""), tool_calls=ev.data.get("calls", []),
-                                  passages=ev.data.get("passages", [])) if ev else _Recorded()
+        self.recorded = (
+            _Recorded(
+                answer=ev.data.get("tool_answer", ""),
+                tool_calls=ev.data.get("calls", []),
+                passages=ev.data.get("passages", []),
+            )
+            if ev
+            else _Recorded()
+        )
 
     async def answer_question(self, question: str) -> _Recorded:
         return self.recorded
@@ -126,5 +135,10 @@ def load_trace(path: Path) -> Trace:
 
 def replay_deps(trace: Trace, settings: Settings) -> Deps:
     """Dependencies that reproduce a recorded run offline."""
-    return Deps(settings, llm=ReplayChatModel(trace), retriever=ReplayRetriever(trace),
-                eutils=ReplayToolbox(trace), sql=ReplaySql(trace) if settings.sql.url else None)
+    return Deps(
+        settings,
+        llm=ReplayChatModel(trace),
+        retriever=ReplayRetriever(trace),
+        eutils=ReplayToolbox(trace),
+        sql=ReplaySql(trace) if settings.sql.url else None,
+    )

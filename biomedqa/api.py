@@ -75,30 +75,43 @@ class Agent:
 
     # -- validation ----------------------------------------------------------------------
     def _initial_state(
-        self, question: str, options: Mapping[str, str] | None, format: AnswerFormat | None,
+        self,
+        question: str,
+        options: Mapping[str, str] | None,
+        format: AnswerFormat | None,
         history: Sequence[Message] | None,
     ) -> dict[str, Any]:
         q = (question or "").strip()
         if not q:
-            raise InputError("the question is empty.", hint="Ask something, e.g. biomedqa ask \"Does metformin lower HbA1c?\"")
+            raise InputError(
+                "the question is empty.", hint='Ask something, e.g. biomedqa ask "Does metformin lower HbA1c?"'
+            )
         limit = self.settings.agent.max_question_chars
         if len(q) > limit:
-            raise InputError(f"the question has {len(q)} characters (limit {limit}).",
-                             hint="Shorten it, or raise agent.max_question_chars.")
+            raise InputError(
+                f"the question has {len(q)} characters (limit {limit}).",
+                hint="Shorten it, or raise agent.max_question_chars.",
+            )
         opts = {str(k).strip(): str(v).strip() for k, v in (options or {}).items() if str(v).strip()}
         fmt: AnswerFormat = format or ("choice" if opts else "free")
         return {"question": q, "options": opts, "format": fmt, "history": list(history or []), "events": []}
 
     # -- core ----------------------------------------------------------------------------
     async def astream(
-        self, question: str, *, options: Mapping[str, str] | None = None, format: AnswerFormat | None = None,
+        self,
+        question: str,
+        *,
+        options: Mapping[str, str] | None = None,
+        format: AnswerFormat | None = None,
         history: Sequence[Message] | None = None,
     ) -> AsyncIterator[AgentEvent]:
         """Yield node events and answer tokens as they happen, then one ``answer`` event."""
         state = self._initial_state(question, options, format, history)
         t0 = time.perf_counter()
         final: dict[str, Any] = dict(state)
-        async for mode, chunk in self.graph.astream(state, context=self.deps, stream_mode=["updates", "custom", "values"]):
+        async for mode, chunk in self.graph.astream(
+            state, context=self.deps, stream_mode=["updates", "custom", "values"]
+        ):
             if mode == "custom" and isinstance(chunk, dict) and "token" in chunk:
                 yield AgentEvent(kind="token", text=chunk["token"])
             elif mode == "updates":
@@ -111,22 +124,40 @@ class Agent:
         yield AgentEvent(kind="answer", answer=self._answer(final, time.perf_counter() - t0))
 
     def _answer(self, state: Mapping[str, Any], seconds: float) -> Answer:
-        trace = Trace(question=state["question"], settings=self.settings.snapshot(), events=list(state.get("events", [])))
-        trace.add("run", "inputs", options=state.get("options", {}), format=state.get("format", "free"),
-                  history=[m.model_dump() for m in state.get("history", [])])
+        trace = Trace(
+            question=state["question"], settings=self.settings.snapshot(), events=list(state.get("events", []))
+        )
+        trace.add(
+            "run",
+            "inputs",
+            options=state.get("options", {}),
+            format=state.get("format", "free"),
+            history=[m.model_dump() for m in state.get("history", [])],
+        )
         trace.add("run", "passages", passages=[p.model_dump(mode="json") for p in state.get("passages", [])])
         fin = state.get("final", {})
         sql_calls = [c for c in state.get("tool_calls", []) if c.tool == "sql" and c.ok]
         return Answer(
-            question=state["question"], text=fin.get("text", ""), format=state.get("format", "free"),
-            choice=fin.get("choice"), citations=fin.get("citations", []), evidence=list(state.get("evidence", [])),
-            support=fin.get("support", []), grounded=fin.get("grounded"),
+            question=state["question"],
+            text=fin.get("text", ""),
+            format=state.get("format", "free"),
+            choice=fin.get("choice"),
+            citations=fin.get("citations", []),
+            evidence=list(state.get("evidence", [])),
+            support=fin.get("support", []),
+            grounded=fin.get("grounded"),
             sql=(sql_calls[-1].result or {}).get("sql") if sql_calls else None,
-            tool_calls=list(state.get("tool_calls", [])), timings=_timings(trace, seconds), trace=trace,
+            tool_calls=list(state.get("tool_calls", [])),
+            timings=_timings(trace, seconds),
+            trace=trace,
         )
 
     async def aask(
-        self, question: str, *, options: Mapping[str, str] | None = None, format: AnswerFormat | None = None,
+        self,
+        question: str,
+        *,
+        options: Mapping[str, str] | None = None,
+        format: AnswerFormat | None = None,
         history: Sequence[Message] | None = None,
     ) -> Answer:
         """Answer one question (async)."""
@@ -136,14 +167,22 @@ class Agent:
         raise RuntimeError("graph finished without an answer")  # pragma: no cover - graph always finalizes
 
     def ask(
-        self, question: str, *, options: Mapping[str, str] | None = None, format: AnswerFormat | None = None,
+        self,
+        question: str,
+        *,
+        options: Mapping[str, str] | None = None,
+        format: AnswerFormat | None = None,
         history: Sequence[Message] | None = None,
     ) -> Answer:
         """Answer one question."""
         return run_sync(self.aask(question, options=options, format=format, history=history))  # type: ignore[no-any-return]
 
     def stream(
-        self, question: str, *, options: Mapping[str, str] | None = None, format: AnswerFormat | None = None,
+        self,
+        question: str,
+        *,
+        options: Mapping[str, str] | None = None,
+        format: AnswerFormat | None = None,
         history: Sequence[Message] | None = None,
     ) -> Iterator[AgentEvent]:
         """Sync iterator over ``astream`` events (runs the graph in a worker thread)."""

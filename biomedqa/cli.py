@@ -40,10 +40,14 @@ class LazyGroup(click.Group):
             except (ImportError, AttributeError) as e:
                 reason = f"{type(e).__name__}: {e}"
 
-                @click.command(cmd_name, help=f"(unavailable: {reason})", context_settings={"ignore_unknown_options": True})
+                @click.command(
+                    cmd_name, help=f"(unavailable: {reason})", context_settings={"ignore_unknown_options": True}
+                )
                 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
                 def unavailable(args: tuple[str, ...]) -> None:
-                    raise click.ClickException(f"command {cmd_name!r} is unavailable ({reason}); reinstall: bash .ci/setup.sh")
+                    raise click.ClickException(
+                        f"command {cmd_name!r} is unavailable ({reason}); reinstall: bash .ci/setup.sh"
+                    )
 
                 return unavailable
             return cmd  # type: ignore[no-any-return]

@@ -46,18 +46,37 @@ def stderr_console() -> Any:
 
 def settings_options(f: F) -> F:
     """-s PRESET, -o key=value (repeatable), --replay PATH (repeatable), --record PATH."""
-    f = click.option("--record", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                     help="Save live NCBI responses to this JSONL(.gz) file.")(f)
-    f = click.option("--replay", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-                     help="Serve NCBI calls from this recording (repeatable; 'geneturing' = the recorded GeneTuring cache); no network.")(f)
-    f = click.option("-o", "--set", "sets", multiple=True, metavar="KEY=VALUE",
-                     help="Override a setting, e.g. -o llm.model=smollm2-135m.")(f)
-    f = click.option("-s", "--preset", default=None, help="Settings preset: default, fast, debug, gpu, or a .json file.")(f)
+    f = click.option(
+        "--record",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Save live NCBI responses to this JSONL(.gz) file.",
+    )(f)
+    f = click.option(
+        "--replay",
+        multiple=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Serve NCBI calls from this recording (repeatable; 'geneturing': the GeneTuring cache); no network.",
+    )(f)
+    f = click.option(
+        "-o",
+        "--set",
+        "sets",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Override a setting, e.g. -o llm.model=smollm2-135m.",
+    )(f)
+    f = click.option(
+        "-s", "--preset", default=None, help="Settings preset: default, fast, debug, gpu, or a .json file."
+    )(f)
     return f
 
 
 def build_settings(
-    preset: str | None, sets: tuple[str, ...] = (), replay: tuple[Path, ...] = (), record: Path | None = None,
+    preset: str | None,
+    sets: tuple[str, ...] = (),
+    replay: tuple[Path, ...] = (),
+    record: Path | None = None,
     **overrides: Any,
 ) -> Settings:
     settings = get_settings(preset)

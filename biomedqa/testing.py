@@ -37,27 +37,32 @@ class ScriptedChatModel:
 
     def _reply(self, messages: Sequence[Message]) -> str:
         prompt = "\n".join(m.content for m in messages)
-        for key, reply in self.replies.items():
-            if key in prompt:
-                break
-        else:
-            if self.default is None:
-                raise AssertionError(f"ScriptedChatModel: no scripted reply for prompt: {prompt[-300:]!r}")
-            reply = self.default
+        reply = next((r for key, r in self.replies.items() if key in prompt), self.default)
+        if reply is None:
+            raise AssertionError(f"ScriptedChatModel: no scripted reply for prompt: {prompt[-300:]!r}")
         text = reply(prompt) if callable(reply) else reply
         self.calls.append({"prompt": prompt, "reply": text})
         return text
 
     async def complete(
-        self, messages: Sequence[Message], *, schema: type[M] | None = None, max_tokens: int | None = None,
-        temperature: float | None = None, stop: Sequence[str] | None = None,
+        self,
+        messages: Sequence[Message],
+        *,
+        schema: type[M] | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        stop: Sequence[str] | None = None,
     ) -> Any:
         text = self._reply(messages)
         return parse_model(schema, text) if schema is not None else text
 
     async def stream(
-        self, messages: Sequence[Message], *, max_tokens: int | None = None,
-        temperature: float | None = None, stop: Sequence[str] | None = None,
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        stop: Sequence[str] | None = None,
     ) -> AsyncIterator[str]:
         for piece in re.findall(r"\S+\s*", self._reply(messages)):
             yield piece

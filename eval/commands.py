@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from biomedqa.cli import LazyGroup
-
 import click
+
+from biomedqa.cli import LazyGroup
 
 SUITES = {
     "retrieval": "biomedqa.eval.runners.retrieval:command",

@@ -33,7 +33,14 @@ async def call_tools(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any
     return {
         "passages": passages,
         "tool_calls": list(result.tool_calls),
-        "events": [node_event("call_tools", t0, summary, tool_answer=result.answer,
-                              calls=[c.model_dump(mode="json") for c in result.tool_calls],
-                              passages=[p.model_dump(mode="json") for p in passages])],
+        "events": [
+            node_event(
+                "call_tools",
+                t0,
+                summary,
+                tool_answer=result.answer,
+                calls=[c.model_dump(mode="json") for c in result.tool_calls],
+                passages=[p.model_dump(mode="json") for p in passages],
+            )
+        ],
     }

@@ -49,8 +49,15 @@ async def finalize(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
         body = NO_ANSWER
     text = f"{prefix} — {body}" if prefix and body else (prefix or body)
     grounded = bool(final_support) and all(s.verdict == "supported" for s in final_support)
-    final = {"text": text, "choice": draft.choice, "citations": list(citations.values()),
-             "support": final_support, "grounded": grounded if (support or final_support) else None,
-             "scores": draft.scores}
-    ev = node_event("finalize", t0, f"{len(sentences)} sentences, {len(citations)} citations, grounded={final['grounded']}")
+    final = {
+        "text": text,
+        "choice": draft.choice,
+        "citations": list(citations.values()),
+        "support": final_support,
+        "grounded": grounded if (support or final_support) else None,
+        "scores": draft.scores,
+    }
+    ev = node_event(
+        "finalize", t0, f"{len(sentences)} sentences, {len(citations)} citations, grounded={final['grounded']}"
+    )
     return {"final": final, "events": [ev]}

@@ -23,16 +23,26 @@ def options_for(state: AgentState) -> dict[str, str]:
     return dict(state.get("options") or YESNO.get(fmt, {}))
 
 
-async def _stream_text(deps: Deps, runtime: Runtime[Deps], msgs: list[Message], max_tokens: int) -> tuple[str, TraceEvent]:
+async def _stream_text(
+    deps: Deps, runtime: Runtime[Deps], msgs: list[Message], max_tokens: int
+) -> tuple[str, TraceEvent]:
     t0 = time.perf_counter()
     pieces: list[str] = []
     async for piece in deps.llm.stream(msgs, max_tokens=max_tokens):
         pieces.append(piece)
         runtime.stream_writer({"token": piece})
     text = "".join(pieces).strip()
-    ev = TraceEvent(kind="llm", name="generate", seconds=time.perf_counter() - t0,
-                    data={"prompt": prompt_text(msgs), "reply": text, "schema": None,
-                          "perf": dict(getattr(deps.llm, "last_perf", {}))})
+    ev = TraceEvent(
+        kind="llm",
+        name="generate",
+        seconds=time.perf_counter() - t0,
+        data={
+            "prompt": prompt_text(msgs),
+            "reply": text,
+            "schema": None,
+            "perf": dict(getattr(deps.llm, "last_perf", {})),
+        },
+    )
     return text, ev
 
 
@@ -43,9 +53,12 @@ async def _free(state: AgentState, deps: Deps, runtime: Runtime[Deps]) -> tuple[
     feedback = state.get("feedback", "")
     user = prompts.ANSWER_FREE.format(
         evidence=prompts.evidence_block(evidence, deps.settings.agent.evidence_chars),
-        question=state["question"], feedback=f"\n{feedback}" if feedback else "",
+        question=state["question"],
+        feedback=f"\n{feedback}" if feedback else "",
     )
-    text, ev = await _stream_text(deps, runtime, prompts.chat(user, state.get("history", [])), deps.settings.llm.max_tokens)
+    text, ev = await _stream_text(
+        deps, runtime, prompts.chat(user, state.get("history", [])), deps.settings.llm.max_tokens
+    )
     return Draft(text=text or NO_ANSWER), [ev]
 
 
@@ -54,7 +67,9 @@ async def _closed(state: AgentState, deps: Deps, runtime: Runtime[Deps]) -> tupl
     evidence = state.get("evidence", [])
     block = prompts.evidence_block(evidence, deps.settings.agent.evidence_chars)
     if evidence:
-        user = prompts.ANSWER_CHOICE.format(evidence=block, question=state["question"], options=prompts.options_block(options))
+        user = prompts.ANSWER_CHOICE.format(
+            evidence=block, question=state["question"], options=prompts.options_block(options)
+        )
     else:
         user = prompts.COT_CHOICE.format(question=state["question"], options=prompts.options_block(options))
     scores, ev = await score_choices(deps.llm, "choose", prompts.chat(user), list(options))
@@ -62,7 +77,9 @@ async def _closed(state: AgentState, deps: Deps, runtime: Runtime[Deps]) -> tupl
     events = [ev]
     text = f"{choice}. {options[choice]}"
     if evidence and deps.settings.agent.reflect:
-        ask = prompts.RATIONALE.format(evidence=block, question=state["question"], choice=f"{choice}. {options[choice]}")
+        ask = prompts.RATIONALE.format(
+            evidence=block, question=state["question"], choice=f"{choice}. {options[choice]}"
+        )
         rationale, ev2 = await call_llm(deps.llm, "rationale", prompts.chat(ask), max_tokens=96)
         events.append(ev2)
         if rationale:
@@ -76,5 +93,9 @@ async def generate(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
     deps = runtime.context
     closed = state.get("format", "free") != "free" or bool(state.get("options"))
     draft, events = await (_closed if closed else _free)(state, deps, runtime)
-    events.append(node_event("generate", t0, f"draft of {len(draft.text)} chars" + (f", choice {draft.choice}" if draft.choice else "")))
+    events.append(
+        node_event(
+            "generate", t0, f"draft of {len(draft.text)} chars" + (f", choice {draft.choice}" if draft.choice else "")
+        )
+    )
     return {"draft": draft, "events": events}

@@ -55,6 +55,5 @@ async def grade(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
                 lit = kept
     evidence = [*tools[:limit], *lit[: max(limit - len(tools), 2)]]
     n_in = len(state.get("passages", []))
-    events.append(node_event("grade", t0, f"kept {len(evidence)}/{n_in} passages",
-                             kept=[p.doc_id for p in evidence]))
+    events.append(node_event("grade", t0, f"kept {len(evidence)}/{n_in} passages", kept=[p.doc_id for p in evidence]))
     return {"evidence": evidence, "events": events}

@@ -18,7 +18,9 @@ _GENE_RX = re.compile(
     r"official symbol|protein[- ]coding|[ACGT]{25,})\b",
     re.I,
 )
-_SQL_RX = re.compile(r"\b(database|table|rows?|how many .* (in|from) the|p-?value|odds ratio|beta|gwas|approved drugs?)\b", re.I)
+_SQL_RX = re.compile(
+    r"\b(database|table|rows?|how many .* (in|from) the|p-?value|odds ratio|beta|gwas|approved drugs?)\b", re.I
+)
 
 
 def fallback_plan(question: str, *, sql_available: bool, closed: bool) -> Plan:
@@ -32,13 +34,20 @@ def fallback_plan(question: str, *, sql_available: bool, closed: bool) -> Plan:
 
 
 def _sanitize(plan: Plan, fallback: Plan, *, sql_available: bool, eutils_available: bool) -> Plan:
-    tools = [t for t in dict.fromkeys(plan.tools) if (t != "sql" or sql_available) and (t != "eutils" or eutils_available)]
+    tools = [
+        t for t in dict.fromkeys(plan.tools) if (t != "sql" or sql_available) and (t != "eutils" or eutils_available)
+    ]
     # Keep tools the question's shape clearly calls for, even if the model forgot them.
     tools = list(dict.fromkeys([*tools, *fallback.tools]))
     subs = [q.strip() for q in plan.sub_questions if 8 <= len(q.strip()) <= 300][:3]
-    return plan.model_copy(update={"tools": tools, "sub_questions": subs,
-                                   "search_query": plan.search_query.strip()[:300] or fallback.search_query,
-                                   "source": "model"})
+    return plan.model_copy(
+        update={
+            "tools": tools,
+            "sub_questions": subs,
+            "search_query": plan.search_query.strip()[:300] or fallback.search_query,
+            "source": "model",
+        }
+    )
 
 
 async def plan(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
@@ -61,5 +70,7 @@ async def plan(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
         if got is not None:
             result = _sanitize(got, fb, sql_available=sql_ok, eutils_available=eutils_ok)
     queries = list(dict.fromkeys([question, *result.sub_questions]))
-    events.append(node_event("plan", t0, f"{result.source} plan: tools={result.tools}, {len(result.sub_questions)} sub-questions"))
+    events.append(
+        node_event("plan", t0, f"{result.source} plan: tools={result.tools}, {len(result.sub_questions)} sub-questions")
+    )
     return {"plan": result, "queries": queries, "retrievals": 0, "revisions": 0, "events": events}

@@ -25,13 +25,31 @@ async def query_sql(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]
         call = ToolCall(tool="sql", args={"question": state["question"]}, ok=False, error=str(e))
         return {"tool_calls": [call], "events": [node_event("query_sql", t0, f"failed: {e}")]}
     call = ToolCall(
-        tool="sql", args={"question": state["question"]}, ok=ans.error is None, error=ans.error,
+        tool="sql",
+        args={"question": state["question"]},
+        ok=ans.error is None,
+        error=ans.error,
         seconds=time.perf_counter() - t0,
-        result={"sql": ans.sql, "columns": list(ans.columns), "rows": [list(r) for r in ans.rows[:20]],
-                "answer": ans.answer, "repairs": ans.repairs},
+        result={
+            "sql": ans.sql,
+            "columns": list(ans.columns),
+            "rows": [list(r) for r in ans.rows[:20]],
+            "answer": ans.answer,
+            "repairs": ans.repairs,
+        },
     )
     passages = ans.passages() if ans.error is None else []
-    return {"passages": passages, "tool_calls": [call],
-            "events": [node_event("query_sql", t0, f"{len(ans.rows)} rows after {ans.repairs} repairs", sql=ans.sql,
-                                  result=ans.model_dump(mode="json"),
-                                  passages=[p.model_dump(mode="json") for p in passages])]}
+    return {
+        "passages": passages,
+        "tool_calls": [call],
+        "events": [
+            node_event(
+                "query_sql",
+                t0,
+                f"{len(ans.rows)} rows after {ans.repairs} repairs",
+                sql=ans.sql,
+                result=ans.model_dump(mode="json"),
+                passages=[p.model_dump(mode="json") for p in passages],
+            )
+        ],
+    }

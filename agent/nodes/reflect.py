@@ -39,8 +39,11 @@ async def check_sentence(sentence: str, state: AgentState, deps: Deps) -> tuple[
     if score <= LOW or not deps.settings.agent.reflect:
         verdict: Literal["partial", "unsupported"] = "unsupported" if score <= LOW else "partial"
         return SentenceSupport(sentence=sentence, doc_ids=ids, verdict=verdict, reason=f"overlap {score:.2f}"), []
-    msgs = prompts.chat(prompts.VERIFY.format(sentence=strip_refs(sentence),
-                                              evidence=prompts.evidence_block(cited, deps.settings.agent.evidence_chars)))
+    msgs = prompts.chat(
+        prompts.VERIFY.format(
+            sentence=strip_refs(sentence), evidence=prompts.evidence_block(cited, deps.settings.agent.evidence_chars)
+        )
+    )
     got, ev = await call_llm(deps.llm, "verify", msgs, schema=VerdictOut, max_tokens=16)
     v = got.verdict if got is not None else "partial"
     return SentenceSupport(sentence=sentence, doc_ids=ids, verdict=v, reason=f"model; overlap {score:.2f}"), [ev]
@@ -60,8 +63,10 @@ async def reflect(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
     bad = [s for s in support if s.verdict == "unsupported"]
     feedback = ""
     if bad:
-        feedback = "Your previous answer had unsupported sentences; leave them out or cite evidence that states them: " + \
-            " | ".join(strip_refs(s.sentence)[:120] for s in bad[:3])
+        feedback = (
+            "Your previous answer had unsupported sentences; leave them out or cite evidence that states them: "
+            + " | ".join(strip_refs(s.sentence)[:120] for s in bad[:3])
+        )
     counts = {v: sum(s.verdict == v for s in support) for v in ("supported", "partial", "unsupported")}
     events.append(node_event("reflect", t0, f"verdicts {counts}", verdicts=[s.model_dump() for s in support]))
     return {"support": support, "feedback": feedback, "events": events}

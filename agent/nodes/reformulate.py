@@ -23,12 +23,21 @@ async def reformulate(state: AgentState, runtime: Runtime[Deps]) -> dict[str, An
     t0 = time.perf_counter()
     deps = runtime.context
     question = state["question"]
-    got, ev = await call_llm(deps.llm, "reformulate", prompts.chat(prompts.REFORMULATE.format(question=question)),
-                             schema=Query, max_tokens=48)
+    got, ev = await call_llm(
+        deps.llm,
+        "reformulate",
+        prompts.chat(prompts.REFORMULATE.format(question=question)),
+        schema=Query,
+        max_tokens=48,
+    )
     query = (got.query.strip() if got is not None else "") or " ".join(sorted(content_words(question)))
     n = state.get("retrievals", 0) + 1
-    return {"queries": [query], "retrievals": n, "feedback": "",
-            "events": [ev, node_event("reformulate", t0, f"retrieval {n + 1}: {query[:80]!r}")]}
+    return {
+        "queries": [query],
+        "retrievals": n,
+        "feedback": "",
+        "events": [ev, node_event("reformulate", t0, f"retrieval {n + 1}: {query[:80]!r}")],
+    }
 
 
 def revise(state: AgentState) -> dict[str, Any]:

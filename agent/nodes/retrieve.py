@@ -23,8 +23,12 @@ async def _expand(deps: Deps, question: str) -> tuple[list[str], list[TraceEvent
         return [], []
     t0 = time.perf_counter()
     docs: list[str] = await deps.hyde.expand(question)
-    ev = TraceEvent(kind="llm", name="hyde", seconds=time.perf_counter() - t0,
-                    data={"prompt": question, "reply": "\n---\n".join(docs), "schema": "hyde"})
+    ev = TraceEvent(
+        kind="llm",
+        name="hyde",
+        seconds=time.perf_counter() - t0,
+        data={"prompt": question, "reply": "\n---\n".join(docs), "schema": "hyde"},
+    )
     return docs, [ev]
 
 
@@ -42,8 +46,12 @@ def _search(deps: Deps, queries: list[str], expansions: list[str], k: int) -> li
 async def _live_pubmed(deps: Deps, query: str, k: int) -> tuple[list[Passage], ToolCall]:
     t0 = time.perf_counter()
     passages: list[Passage] = await deps.eutils.pubmed_passages(query, k)
-    call = ToolCall(tool="pubmed_search", args={"query": query, "k": k}, seconds=time.perf_counter() - t0,
-                    result={"pmids": [p.pmid for p in passages]})
+    call = ToolCall(
+        tool="pubmed_search",
+        args={"query": query, "k": k},
+        seconds=time.perf_counter() - t0,
+        result={"pmids": [p.pmid for p in passages]},
+    )
     return passages, call
 
 
@@ -60,7 +68,7 @@ async def retrieve(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
     try:
         groups = await asyncio.to_thread(_search, deps, queries, expansions, s.retrieval.k)
         passages = [p for group in groups for p in group]
-        hits = {q: [p.doc_id for p in g] for q, g in zip(queries, groups)}
+        hits = {q: [p.doc_id for p in g] for q, g in zip(queries, groups, strict=True)}
     except IndexNotFoundError as missing:
         if not (s.agent.use_eutils and (s.ncbi.replay or not s.ncbi.offline)):
             raise
@@ -71,8 +79,14 @@ async def retrieve(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
             raise missing from e
         calls.append(call)
         hits = {}
-    events.append(node_event(
-        "retrieve", t0, f"{len(passages)} passages for {len(queries)} queries" + (" (+HyDE)" if expansions else ""),
-        queries=queries, hits=hits, retrieved=[{"doc_id": p.doc_id, "score": round(p.score, 4), "source": p.source} for p in passages],
-    ))
+    events.append(
+        node_event(
+            "retrieve",
+            t0,
+            f"{len(passages)} passages for {len(queries)} queries" + (" (+HyDE)" if expansions else ""),
+            queries=queries,
+            hits=hits,
+            retrieved=[{"doc_id": p.doc_id, "score": round(p.score, 4), "source": p.source} for p in passages],
+        )
+    )
     return {"passages": passages, "expansions": expansions, "tool_calls": calls, "events": events}

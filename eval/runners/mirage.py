@@ -78,16 +78,25 @@ def failure_kind(row: dict[str, Any]) -> str | None:
 
 
 def score_row(item: dict[str, Any], answer: Answer, seconds: float) -> dict[str, Any]:
-    retrieved = [e.data.get("retrieved", []) for e in (answer.trace.events if answer.trace else []) if e.name == "retrieve"]
+    retrieved = [
+        e.data.get("retrieved", []) for e in (answer.trace.events if answer.trace else []) if e.name == "retrieve"
+    ]
     retrieved_ids = [r["doc_id"].split("#")[0] for group in retrieved for r in group]
     evidence_ids = {p.pmid or p.doc_id for p in answer.evidence}
     cited = [c.pmid or c.doc_id for c in answer.citations]
     gold = [str(p) for p in item.get("PMID", [])]
     supported = {d for s in answer.support if s.verdict == "supported" for d in s.doc_ids}
     row = {
-        "qid": item["qid"], "gold": item["answer"], "pred": answer.choice, "correct": answer.choice == item["answer"],
-        "seconds": round(seconds, 2), "gold_pmids": gold, "retrieved": retrieved_ids, "evidence": sorted(evidence_ids),
-        "cited": cited, "cited_outside_evidence": [c for c in cited if c not in evidence_ids],
+        "qid": item["qid"],
+        "gold": item["answer"],
+        "pred": answer.choice,
+        "correct": answer.choice == item["answer"],
+        "seconds": round(seconds, 2),
+        "gold_pmids": gold,
+        "retrieved": retrieved_ids,
+        "evidence": sorted(evidence_ids),
+        "cited": cited,
+        "cited_outside_evidence": [c for c in cited if c not in evidence_ids],
         "cited_good": [c for c in cited if c in gold or c in supported],
         "all_unsupported": bool(answer.support) and all(s.verdict == "unsupported" for s in answer.support),
         "timings": answer.timings,
@@ -105,13 +114,19 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         for k, v in r["timings"].items():
             nodes[k].append(v)
     return {
-        "n": n, "accuracy": round(sum(r["correct"] for r in rows) / n, 4) if n else 0.0,
+        "n": n,
+        "accuracy": round(sum(r["correct"] for r in rows) / n, 4) if n else 0.0,
         "citation_precision": round(sum(len(r["cited_good"]) for r in rows) / cited, 4) if cited else None,
-        "citations": cited, "cited_outside_evidence": sum(len(r["cited_outside_evidence"]) for r in rows),
+        "citations": cited,
+        "cited_outside_evidence": sum(len(r["cited_outside_evidence"]) for r in rows),
         "median_seconds": round(statistics.median(secs), 2) if secs else 0.0,
         "median_node_seconds": {k: round(statistics.median(v), 2) for k, v in sorted(nodes.items())},
-        "failures": dict(sorted(((k, sum(r["failure"] == k for r in rows)) for k in
-                                 {r["failure"] for r in rows if r["failure"]}), key=lambda kv: -kv[1])),
+        "failures": dict(
+            sorted(
+                ((k, sum(r["failure"] == k for r in rows)) for k in {r["failure"] for r in rows if r["failure"]}),
+                key=lambda kv: -kv[1],
+            )
+        ),
     }
 
 
@@ -134,8 +149,16 @@ async def run_mode(settings: Settings, items: list[dict[str, Any]], mode: str, j
     deps = Deps(s, retriever=ListRetriever([])) if mode == "cot" else Deps(s)
     agent = Agent(deps=deps)
     todo = [it for it in items if it["qid"] not in done]
-    with journal.open("a") as out, Progress(TextColumn(f"mirage {mode}"), BarColumn(), MofNCompleteColumn(),
-                                            TimeRemainingColumn(), console=stderr_console()) as bar:
+    with (
+        journal.open("a") as out,
+        Progress(
+            TextColumn(f"mirage {mode}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=stderr_console(),
+        ) as bar,
+    ):
         task = bar.add_task(mode, total=len(items), completed=len(items) - len(todo))
         for it in todo:
             t0 = time.perf_counter()
@@ -149,12 +172,18 @@ async def run_mode(settings: Settings, items: list[dict[str, Any]], mode: str, j
 
 
 def markdown(result: dict[str, Any]) -> str:
-    lines = [f"## MIRAGE {result['subset']} (n={result['n']}, seed {result['seed']}, model {result['model']})", "",
-             "| mode | accuracy | citation precision | cited outside evidence | median s/question | failures |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        f"## MIRAGE {result['subset']} (n={result['n']}, seed {result['seed']}, model {result['model']})",
+        "",
+        "| mode | accuracy | citation precision | cited outside evidence | median s/question | failures |",
+        "|---|---|---|---|---|---|",
+    ]
     for mode, m in result["modes"].items():
-        lines.append(f"| {mode} | {m['accuracy']:.3f} | {m['citation_precision'] if m['citation_precision'] is not None else '-'} "
-                     f"| {m['cited_outside_evidence']} | {m['median_seconds']} | {m['failures']} |")
+        precision = m["citation_precision"] if m["citation_precision"] is not None else "-"
+        lines.append(
+            f"| {mode} | {m['accuracy']:.3f} | {precision} "
+            f"| {m['cited_outside_evidence']} | {m['median_seconds']} | {m['failures']} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -168,16 +197,34 @@ def markdown(result: dict[str, Any]) -> str:
 @click.option("--json", "as_json", is_flag=True)
 @settings_options
 @handle_errors
-def command(subset: str, modes: tuple[str, ...], limit: int | None, seed: int, index: str | None, out: Path,
-            as_json: bool, preset: str | None, sets: tuple[str, ...], replay: tuple[Path, ...], record: Path | None) -> None:
+def command(
+    subset: str,
+    modes: tuple[str, ...],
+    limit: int | None,
+    seed: int,
+    index: str | None,
+    out: Path,
+    as_json: bool,
+    preset: str | None,
+    sets: tuple[str, ...],
+    replay: tuple[Path, ...],
+    record: Path | None,
+) -> None:
     """MIRAGE accuracy for cot / rag / agent on the same sample."""
     settings = build_settings(preset, sets, replay, record, **{"retrieval.index": index})
     items = stratified_sample(load_subset(subset), limit, seed)
     chosen = list(MODES) if "all" in modes else list(dict.fromkeys(modes))
     out.mkdir(parents=True, exist_ok=True)
     tag = f"{subset}-n{len(items)}-s{seed}-{Path(settings.llm.model).stem}"
-    result: dict[str, Any] = {"subset": subset, "n": len(items), "seed": seed, "model": settings.llm.model,
-                              "index": settings.retrieval.index, "k": settings.retrieval.k, "modes": {}}
+    result: dict[str, Any] = {
+        "subset": subset,
+        "n": len(items),
+        "seed": seed,
+        "model": settings.llm.model,
+        "index": settings.retrieval.index,
+        "k": settings.retrieval.k,
+        "modes": {},
+    }
     for mode in chosen:
         rows = asyncio.run(run_mode(settings, items, mode, out / f"{tag}-{mode}.jsonl"))
         result["modes"][mode] = summarize(rows)

@@ -11,8 +11,9 @@ from biomedqa.types import Passage
 @pytest.fixture
 def passages(minipubmed_slice: list[dict[str, str]]) -> list[Passage]:
     """Real mini-PubMed records as passages."""
-    return [Passage(doc_id=r["pmid"], pmid=r["pmid"], title=r.get("title") or "", text=r["text"])
-            for r in minipubmed_slice]
+    return [
+        Passage(doc_id=r["pmid"], pmid=r["pmid"], title=r.get("title") or "", text=r["text"]) for r in minipubmed_slice
+    ]
 
 
 @pytest.fixture

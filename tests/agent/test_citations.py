@@ -3,8 +3,10 @@ from __future__ import annotations
 from biomedqa.agent.citations import overlap, refs_in, render, split_sentences
 from biomedqa.types import Passage
 
-EV = [Passage(doc_id="111", pmid="111", text="CFTR mutations cause cystic fibrosis."),
-      Passage(doc_id="gene:1080", text="CFTR is located on 7q31.2.", source="eutils")]
+EV = [
+    Passage(doc_id="111", pmid="111", text="CFTR mutations cause cystic fibrosis."),
+    Passage(doc_id="gene:1080", text="CFTR is located on 7q31.2.", source="eutils"),
+]
 
 
 def test_split_keeps_trailing_markers() -> None:

@@ -13,10 +13,15 @@ from biomedqa.types import Passage
 
 
 def test_gene_question_uses_recorded_eutils(settings: Settings) -> None:
-    s = settings.with_overrides({"ncbi.replay": ["geneturing"], "ncbi.offline": True, "agent.plan": False,
-                                 "agent.grade": False})
-    llm = ScriptedChatModel({"Answer in 2-4": "The official symbol of LMP10 is PSMB10 [1].",
-                             "Does the evidence support": json.dumps({"verdict": "supported"})})
+    s = settings.with_overrides(
+        {"ncbi.replay": ["geneturing"], "ncbi.offline": True, "agent.plan": False, "agent.grade": False}
+    )
+    llm = ScriptedChatModel(
+        {
+            "Answer in 2-4": "The official symbol of LMP10 is PSMB10 [1].",
+            "Does the evidence support": json.dumps({"verdict": "supported"}),
+        }
+    )
     agent = Agent(deps=Deps(s, llm=llm, retriever=ListRetriever([])))
     answer = agent.ask("What is the official gene symbol of LMP10?")
     calls = [c for c in answer.tool_calls if c.tool != "pubmed_search"]
@@ -37,18 +42,26 @@ class FakeSql:
         from biomedqa.tools.sql.models import SqlAnswer
 
         self.questions.append(question)
-        return SqlAnswer(question=question, sql="SELECT drug FROM drugs LIMIT 2", columns=["drug"],
-                         rows=[["metformin"], ["insulin"]], answer="metformin, insulin", tables=["drugs"])
+        return SqlAnswer(
+            question=question,
+            sql="SELECT drug FROM drugs LIMIT 2",
+            columns=["drug"],
+            rows=[["metformin"], ["insulin"]],
+            answer="metformin, insulin",
+            tables=["drugs"],
+        )
 
 
 def test_database_question_routes_to_sql(settings: Settings) -> None:
     s = settings.with_overrides({"sql.url": "sqlite:///unused.db", "agent.use_eutils": False, "agent.grade": False})
     sql = FakeSql()
-    llm = ScriptedChatModel({
-        "Plan how to answer": json.dumps({"tools": ["sql"], "needs_retrieval": False, "search_query": "drugs"}),
-        "Answer in 2-4": "The database lists metformin [1].",
-        "Does the evidence support": json.dumps({"verdict": "supported"}),
-    })
+    llm = ScriptedChatModel(
+        {
+            "Plan how to answer": json.dumps({"tools": ["sql"], "needs_retrieval": False, "search_query": "drugs"}),
+            "Answer in 2-4": "The database lists metformin [1].",
+            "Does the evidence support": json.dumps({"verdict": "supported"}),
+        }
+    )
     deps = Deps(s, llm=llm, retriever=ListRetriever([Passage(doc_id="1", pmid="1", text="unrelated")]), sql=sql)
     answer = Agent(deps=deps).ask("Which drugs are in the database table of approved drugs?")
     assert sql.questions == ["Which drugs are in the database table of approved drugs?"]

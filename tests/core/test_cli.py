@@ -25,8 +25,9 @@ def test_ask_unknown_model_and_preset(settings) -> None:
 
 
 def test_ask_missing_index(settings) -> None:
-    r = CliRunner().invoke(cli, ["ask", "Is CFTR mutated in CF?", "--index", "nothere", "-s", "debug",
-                                 "-o", "agent.use_eutils=false"])
+    r = CliRunner().invoke(
+        cli, ["ask", "Is CFTR mutated in CF?", "--index", "nothere", "-s", "debug", "-o", "agent.use_eutils=false"]
+    )
     assert r.exit_code == 3, r.output
     assert "no index named 'nothere'" in r.output and "biomedqa index build" in r.output
 

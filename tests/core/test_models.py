@@ -48,8 +48,9 @@ def test_corrupt_assembly_is_rejected(tmp_path: Path, monkeypatch: pytest.Monkey
     from biomedqa import models
 
     spec = dataclasses.replace(GGUF_REGISTRY["qwen2.5-coder-1.5b-instruct"], sha256="0" * 64, parts=("json",))
-    monkeypatch.setattr(models.importlib, "import_module",
-                        lambda name: type("M", (), {"get_part_path": staticmethod(lambda: __file__)}))
+    monkeypatch.setattr(
+        models.importlib, "import_module", lambda name: type("M", (), {"get_part_path": staticmethod(lambda: __file__)})
+    )
     with pytest.raises(ModelNotFoundError, match="sha256"):
         models._assemble(spec, tmp_path / "x.gguf")
     assert not (tmp_path / "x.gguf").exists()

@@ -19,7 +19,15 @@ def test_stratified_sample_is_fixed_and_proportional() -> None:
 def test_failure_breakdown_and_summary() -> None:
     base = {"timings": {"total": 1.0}, "seconds": 1.0, "cited_good": [], "cited_outside_evidence": []}
     rows = [
-        {**base, "correct": True, "gold_pmids": ["1"], "retrieved": ["1"], "evidence": ["1"], "cited": ["1"], "cited_good": ["1"]},
+        {
+            **base,
+            "correct": True,
+            "gold_pmids": ["1"],
+            "retrieved": ["1"],
+            "evidence": ["1"],
+            "cited": ["1"],
+            "cited_good": ["1"],
+        },
         {**base, "correct": False, "gold_pmids": ["1"], "retrieved": ["2"], "evidence": ["2"], "cited": []},
         {**base, "correct": False, "gold_pmids": ["1"], "retrieved": ["1"], "evidence": ["2"], "cited": []},
         {**base, "correct": False, "gold_pmids": ["1"], "retrieved": ["1"], "evidence": ["1"], "cited": []},
