@@ -48,7 +48,16 @@ def test_ask_json_contract(small_index: str, monkeypatch: pytest.MonkeyPatch) ->
     )
     monkeypatch.setattr(Deps, "llm", property(lambda self: llm))
     r = CliRunner().invoke(
-        cli, ["ask", "Is CFTR mutated in cystic fibrosis?", "--index", small_index, "--json", "-o", "agent.use_eutils=false"]
+        cli,
+        [
+            "ask",
+            "Is CFTR mutated in cystic fibrosis?",
+            "--index",
+            small_index,
+            "--json",
+            "-o",
+            "agent.use_eutils=false",
+        ],
     )
     assert r.exit_code == 0, r.output
     out = json.loads(r.output)
