@@ -11,6 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import click
+
+from biomedqa.cli_common import (
+    build_settings,
+    echo_json,
+    handle_errors,
+    settings_options,
+    stderr_console,
+)
+from biomedqa.settings import Settings
+from biomedqa.shared_data import shared_path
 from biomedqa.tools.sql.compare import (
     any_column_order_match,
     ordered_question,
@@ -28,16 +38,6 @@ from biomedqa.tools.sql.refusals import (
 )
 from biomedqa.tools.sql.tool import SqlTool, build_sql_tool, default_db_url
 
-from biomedqa.cli_common import (
-    build_settings,
-    echo_json,
-    handle_errors,
-    settings_options,
-    stderr_console,
-)
-from biomedqa.settings import Settings
-from biomedqa.shared_data import shared_path
-
 logger = logging.getLogger(__name__)
 
 
@@ -52,6 +52,7 @@ async def score_triples(tool: SqlTool, triples: list[dict[str, Any]]) -> list[di
     """Ask each question and compare the returned rows with the gold rows."""
     out = []
     for i, t in enumerate(triples, start=1):
+        i = int(t.get("i", i))
         t0 = time.perf_counter()
         ans = await tool.ask(t["question"])
         gold = t["answer_rows"]
@@ -125,6 +126,7 @@ def markdown(head: dict[str, Any], results: list[dict[str, Any]], refusals: dict
 @click.command("sql")
 @click.option("--db", default=None, help="SQLAlchemy URL or SQLite path (default: the shared BiomedSQL sample).")
 @click.option("--limit", type=int, default=None, help="Only the first N triples.")
+@click.option("--ids", default=None, help="Only these triples, 1-based and comma-separated (e.g. 5,8,19).")
 @click.option("--refusals/--no-refusals", default=True, help="Run the hostile-input suite too.")
 @click.option("--question-refusals/--no-question-refusals", default=True,
               help="Include injection-through-question cases (uses the model).")
@@ -134,7 +136,7 @@ def markdown(head: dict[str, Any], results: list[dict[str, Any]], refusals: dict
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @settings_options
 @handle_errors
-def command(db: str | None, limit: int | None, refusals: bool, question_refusals: bool, answers: bool,
+def command(db: str | None, limit: int | None, ids: str | None, refusals: bool, question_refusals: bool, answers: bool,
             out: Path, as_json: bool, **opts: Any) -> None:
     """Execution accuracy on the BiomedSQL sample triples, and the SQL refusal suite."""
     from biomedqa.deps import Deps
@@ -145,7 +147,11 @@ def command(db: str | None, limit: int | None, refusals: bool, question_refusals
     tool = build_sql_tool(settings, deps.llm)
     t0 = time.perf_counter()
     try:
-        results = asyncio.run(score_triples(tool, load_triples(limit)))
+        triples = load_triples(limit)
+        if ids:
+            wanted = {int(x) for x in ids.split(",") if x.strip()}
+            triples = [{**t, "i": i} for i, t in enumerate(triples, start=1) if i in wanted]
+        results = asyncio.run(score_triples(tool, triples))
         ref = asyncio.run(run_refusals(tool, url, question_refusals)) if refusals else None
     finally:
         tool.close()

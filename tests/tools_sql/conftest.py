@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from biomedqa.tools.sql import SqlTool, build_sql_tool
-from biomedqa.tools.sql.refusals import file_sha256
 
 from biomedqa.settings import Settings, get_settings
 from biomedqa.testing import ScriptedChatModel
+from biomedqa.tools.sql import SqlTool, build_sql_tool
+from biomedqa.tools.sql.refusals import file_sha256
 
 REPO = Path(__file__).resolve().parents[2]
 ToolFactory = Callable[..., SqlTool]

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from biomedqa.tools.sql.commands import sql_command
 from click.testing import CliRunner
 
 from biomedqa.deps import Deps
 from biomedqa.testing import ScriptedChatModel
+from biomedqa.tools.sql.commands import sql_command
 
 from .conftest import answer_json, sql_json
 

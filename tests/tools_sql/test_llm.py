@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from biomedqa.tools.sql import build_sql_tool
 
 from biomedqa.deps import Deps
 from biomedqa.settings import get_settings
+from biomedqa.tools.sql import build_sql_tool
 
 
 @pytest.mark.llm

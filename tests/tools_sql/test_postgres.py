@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from biomedqa.tools.sql.compare import rows_match
-from biomedqa.tools.sql.refusals import content_fingerprint, run_sql_cases, summarize
 
 from biomedqa.errors import SQLExecutionError
+from biomedqa.tools.sql.compare import rows_match
+from biomedqa.tools.sql.refusals import content_fingerprint, run_sql_cases, summarize
 
 from .conftest import ToolFactory
 

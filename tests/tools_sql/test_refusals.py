@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from biomedqa.testing import ScriptedChatModel
 from biomedqa.tools.sql.refusals import (
     HOSTILE_QUESTIONS,
     HOSTILE_SQL,
@@ -14,8 +15,6 @@ from biomedqa.tools.sql.refusals import (
     run_sql_cases,
     summarize,
 )
-
-from biomedqa.testing import ScriptedChatModel
 
 from .conftest import ToolFactory, sql_json
 

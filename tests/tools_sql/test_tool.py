@@ -32,7 +32,7 @@ async def test_unknown_column_is_repaired_with_feedback(make_tool: ToolFactory) 
     assert ans.repairs == 1 and ans.rows == [["Haloperidol Lactate"]]
     assert "unknown column potency" in ans.attempts[0]["error"]
     repair_prompt = tool.llm.calls[1]["prompt"]  # type: ignore[attr-defined]
-    assert "That query is wrong: unknown column potency" in repair_prompt
+    assert "Wrong SQL: SELECT potency" in repair_prompt and "Problem: unknown column potency" in repair_prompt
 
 
 async def test_value_grounding_fixes_case_and_partial_values(make_tool: ToolFactory) -> None:
@@ -87,3 +87,19 @@ async def test_question_text_stays_data_in_the_prompt(make_tool: ToolFactory) ->
 async def test_empty_question_is_an_input_error(make_tool: ToolFactory) -> None:
     with pytest.raises(InputError):
         await make_tool("SELECT 1").ask("   ")
+
+
+async def test_unknown_code_is_linked_to_the_value_named_in_the_question(make_tool: ToolFactory) -> None:
+    tool = make_tool(f"SELECT Omic_tissue, Source FROM {S} WHERE Disease = 'FDP' AND Gene = 'FARP2'")
+    ans = await tool.ask("Which tissue is reported for the FARP2 association with frontotemporal dementia?")
+    assert ans.rows == [["Prefrontal Cortex", "psychEncode"]] and ans.repairs == 0
+    assert '"Disease_name" = \'Frontotemporal Dementia\'' in ans.sql
+
+
+async def test_column_from_another_table_moves_the_repair_prompt(make_tool: ToolFactory) -> None:
+    tool = make_tool("SELECT drugName FROM DrugTargets_IndicationsAndTherapeuticUses WHERE drugIsApproved = 0",
+                     f"SELECT drugName FROM {D} WHERE drugIsApproved = 0 AND drugMolecularType = 'Antibody'")
+    ans = await tool.ask("Which antibody drugs are not approved?")
+    assert ans.repairs == 1 and sorted(r[0] for r in ans.rows) == ["Batoclimab", "Remtolumab"]
+    repair_prompt = tool.llm.calls[1]["prompt"]  # type: ignore[attr-defined]
+    assert f"TABLE {D}" in repair_prompt and "TABLE DrugTargets_IndicationsAndTherapeuticUses" not in repair_prompt

@@ -7,9 +7,9 @@ import logging
 from typing import Any
 
 import click
-from biomedqa.tools.sql.models import SqlAnswer
 
 from biomedqa.cli_common import build_settings, echo_json, handle_errors, settings_options
+from biomedqa.tools.sql.models import SqlAnswer
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +42,8 @@ def render(ans: SqlAnswer) -> None:
 @handle_errors
 def sql_command(question: str, db: str | None, as_json: bool, **opts: Any) -> None:
     """Answer QUESTION from a database with read-only, guarded SQL written by the local model."""
-    from biomedqa.tools.sql.tool import build_sql_tool
-
     from biomedqa.deps import Deps
+    from biomedqa.tools.sql.tool import build_sql_tool
 
     settings = build_settings(**opts)
     if db:

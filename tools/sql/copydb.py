@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 import sqlalchemy as sa
+
 from biomedqa.tools.sql.connect import normalize_url
 
 logger = logging.getLogger(__name__)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 
 import sqlalchemy as sa
+from sqlglot import exp
+
 from biomedqa.tools.sql.guard import GuardedQuery, SqlGuard
 from biomedqa.tools.sql.run import SqlRunner
-from sqlglot import exp
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +30,11 @@ class ValueGrounder:
     def __init__(self, runner: SqlRunner, guard: SqlGuard) -> None:
         self.runner = runner
         self.guard = guard
+        self._values: dict[tuple[str, str], list[str] | None] = {}
 
-    def ground(self, q: GuardedQuery) -> list[str]:
+    def ground(self, q: GuardedQuery, question: str = "") -> list[str]:
         """Rewrite literals in place; return a hint per literal that matched no stored value."""
+        self.question = question
         misses: list[str] = []
         for node in list(q.tree.find_all(exp.EQ, exp.In, exp.Like, exp.ILike)):
             col = node.this
@@ -56,8 +60,8 @@ class ValueGrounder:
         found = self.runner.values_like(table, column, value, exact=True, limit=2)
         if found:
             return str(found[0])
-        pool = [str(v) for v in self.runner.scalar_values(table, column, None, MAX_FUZZY_VALUES)]
-        if len(pool) < MAX_FUZZY_VALUES:
+        pool = self.distinct(table, column)
+        if pool is not None:
             low = {v.lower(): v for v in pool}
             close = difflib.get_close_matches(value.lower(), list(low), n=1, cutoff=FUZZY_CUTOFF)
             if close:
@@ -78,7 +82,42 @@ class ValueGrounder:
             q.fixes.append(f"{column} = {value!r} -> LIKE '%{value}%'")
             node.replace(exp.Like(this=node.this.copy(), expression=exp.Literal.string(f"%{value}%")))
             return None
+        linked = self._linked(q, node, table, column)
+        if linked is not None:
+            q.fixes.append(f"{column} = {value!r} -> {linked[0]} = {linked[1]!r} (named in the question)")
+            col = exp.column(exp.to_identifier(linked[0], quoted=True), table=node.this.args.get("table"))
+            node.replace(exp.EQ(this=col, expression=exp.Literal.string(linked[1])))
+            return None
         return self._miss(table, column, value)
+
+    def distinct(self, table: str, column: str) -> list[str] | None:
+        """All distinct values of a text column (None when there are too many to hold)."""
+        key = (table, column)
+        if key not in self._values:
+            pool = [str(v) for v in self.runner.scalar_values(table, column, None, MAX_FUZZY_VALUES)]
+            self._values[key] = pool if len(pool) < MAX_FUZZY_VALUES else None
+        return self._values[key]
+
+    def _linked(self, q: GuardedQuery, node: exp.EQ, table: str, column: str) -> tuple[str, str] | None:
+        """A stored value that the question names verbatim, in this column or a sibling text column
+        not already filtered on (``Disease = 'FDP'`` → ``Disease_name = 'Frontotemporal Dementia'``)."""
+        text = self.question.lower()
+        info = self.guard.tables.get(table.lower())
+        if not text or info is None:
+            return None
+        filtered = {c.name.lower() for c in q.tree.find_all(exp.Column) if c is not node.this} - {column.lower()}
+        own = [c for c in info.columns if c.name == column]
+        others = [c for c in info.columns if c.kind == "text" and c.name != column and c.name.lower() not in filtered]
+        for group in (own, others):
+            hits = []
+            for c in group:
+                for v in self.distinct(table, c.name) or []:
+                    if len(v) >= 3 and re.search(r"(?<!\w)" + re.escape(v.lower()) + r"(?!\w)", text):
+                        hits.append((len(v), c.name, v))
+            if hits:
+                _, name, value = max(hits)
+                return name, value
+        return None
 
     def _ground_in(self, q: GuardedQuery, node: exp.In, table: str, column: str) -> str | None:
         misses = []

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlglot
-from biomedqa.tools.sql.models import TableInfo
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from biomedqa.errors import UnsafeSQLError
+from biomedqa.tools.sql.models import TableInfo
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +33,24 @@ FORBIDDEN_NODES: tuple[type[exp.Expression], ...] = tuple(
         "Into", "Lock", "Grant", "Analyze", "Describe", "Show", "Kill", "Cache", "Uncache", "Refresh",
     ) if hasattr(exp, n)
 )
-DENIED_FUNCTIONS = frozenset(["load_extension", "readfile", "writefile", "edit", "fts3_tokenizer", "zeroblob", "randomblob", "sqlite_offset", "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "pg_stat_file", "pg_sleep", "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile", "pg_logdir_ls", "set_config", "lo_import", "lo_export", "lo_get", "lo_put", "lo_from_bytea", "lo_create", "lo_unlink", "dblink", "dblink_exec", "dblink_connect", "query_to_xml", "query_to_xml_and_xmlschema", "table_to_xml", "cursor_to_xml", "copy", "generate_series", "explodinggenerateseries", "load_file", "sleep", "benchmark", "sys_exec", "sys_eval", "xp_cmdshell", "openrowset", "opendatasource", "openquery", "read_csv", "read_parquet", "read_json", "read_text", "read_blob", "glob_files", "current_setting", "version", "txid_current", "pg_backend_pid"])
-ALLOWED_ANONYMOUS = frozenset(["instr", "ifnull", "nullif", "printf", "format", "total", "typeof", "ltrim", "rtrim", "trim", "lower", "upper", "abs", "round", "substr", "substring", "length", "char", "unicode", "hex", "quote", "replace", "coalesce", "iif", "like", "glob", "min", "max", "avg", "sum", "count", "group_concat", "string_agg", "date", "time", "datetime", "julianday", "strftime", "cast", "log", "log10", "ln", "exp", "power", "pow", "sqrt", "sign", "floor", "ceil", "ceiling", "mod", "concat", "concat_ws", "left", "right", "position", "strpos", "split_part", "regexp_like", "regexp_contains"])
+DENIED_FUNCTIONS = frozenset((
+    "load_extension", "readfile", "writefile", "edit", "fts3_tokenizer", "zeroblob", "randomblob", "sqlite_offset",
+    "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "pg_stat_file", "pg_sleep", "pg_terminate_backend",
+    "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile", "pg_logdir_ls", "set_config", "lo_import",
+    "lo_export", "lo_get", "lo_put", "lo_from_bytea", "lo_create", "lo_unlink", "dblink", "dblink_exec",
+    "dblink_connect", "query_to_xml", "query_to_xml_and_xmlschema", "table_to_xml", "cursor_to_xml", "copy",
+    "generate_series", "explodinggenerateseries", "load_file", "sleep", "benchmark", "sys_exec", "sys_eval",
+    "xp_cmdshell", "openrowset", "opendatasource", "openquery", "read_csv", "read_parquet", "read_json",
+    "read_text", "read_blob", "glob_files", "current_setting", "version", "txid_current", "pg_backend_pid"
+))
+ALLOWED_ANONYMOUS = frozenset((
+    "instr", "ifnull", "nullif", "printf", "format", "total", "typeof", "ltrim", "rtrim", "trim", "lower", "upper",
+    "abs", "round", "substr", "substring", "length", "char", "unicode", "hex", "quote", "replace", "coalesce",
+    "iif", "like", "glob", "min", "max", "avg", "sum", "count", "group_concat", "string_agg", "date", "time",
+    "datetime", "julianday", "strftime", "cast", "log", "log10", "ln", "exp", "power", "pow", "sqrt", "sign",
+    "floor", "ceil", "ceiling", "mod", "concat", "concat_ws", "left", "right", "position", "strpos", "split_part",
+    "regexp_like", "regexp_contains"
+))
 SYSTEM_PREFIXES = ("sqlite_", "pg_", "information_schema", "mysql", "performance_schema", "sys")
 
 
@@ -42,6 +58,10 @@ class InvalidSQLError(UnsafeSQLError):
     """SQL the guard cannot accept but a repair round may fix (syntax, unknown table or column)."""
 
     repairable = True
+
+    def __init__(self, message: str, *, sql: str = "", column: str | None = None) -> None:
+        self.column = column
+        super().__init__(message, sql=sql)
 
 
 @dataclass
@@ -108,7 +128,7 @@ class SqlGuard:
         if self.write == "postgres":
             tree = tree.transform(lambda n: exp.ILike(this=n.this, expression=n.expression)
                                   if isinstance(n, exp.Like) else n)
-        return tree.sql(dialect=self.write, comments=False)
+        return str(tree.sql(dialect=self.write, comments=False))
 
     def guard(self, sql: str, read: str = "sqlite") -> tuple[str, GuardedQuery]:
         """check + render, then re-check the rendered SQL in the target dialect (defence in depth)."""
@@ -193,7 +213,7 @@ class SqlGuard:
                 if not close:
                     raise InvalidSQLError(
                         f"unknown column {name}; columns of {', '.join(t.name for t in candidates)}: "
-                        f"{', '.join(names)}.", sql=sql)
+                        f"{', '.join(names)}.", sql=sql, column=name)
                 found = next(c for t in candidates if (c := t.column(close[0])))
                 q.fixes.append(f"column {name} -> {found.name}")
             col.set("this", exp.to_identifier(found.name, quoted=True))

@@ -51,7 +51,9 @@ class SchemaNotes(BaseModel):
     """Column meanings and domain rules for a database, loaded from YAML."""
 
     description: str = ""
-    rules: list[str] = Field(default_factory=list, description="Domain rules, e.g. 'genome-wide significance is p < 5e-8'")
+    rules: list[str] = Field(
+        default_factory=list, description="Domain rules, e.g. 'genome-wide significance is p < 5e-8'"
+    )
     tables: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="table -> {note, keywords, columns: {column: meaning}}"
     )
@@ -96,7 +98,7 @@ class SqlAnswer(BaseModel):
         title = " + ".join(self.tables) or "SQL result"
         out = []
         for i, row in enumerate(self.rows[:MAX_PASSAGES], start=1):
-            text = "; ".join(f"{c} = {v}" for c, v in zip(self.columns, row))
+            text = "; ".join(f"{c} = {v}" for c, v in zip(self.columns, row, strict=False))
             out.append(Passage(
                 doc_id=self.doc_id(i), title=title, text=text, source="sql", score=1.0,
                 meta={"sql": self.sql, "row": i, "tables": list(self.tables)},

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from biomedqa.tools.sql.tool import SqlTool
 from pydantic import BaseModel
 
 from biomedqa.errors import BiomedQAError, SQLExecutionError, UnsafeSQLError
 from biomedqa.testing import ScriptedChatModel
+from biomedqa.tools.sql.tool import SqlTool
 
 logger = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ import time
 from typing import Any
 
 import sqlalchemy as sa
-from biomedqa.tools.sql.connect import deadline
-from biomedqa.tools.sql.models import QueryResult
 
 from biomedqa.errors import SQLExecutionError
+from biomedqa.tools.sql.connect import deadline
+from biomedqa.tools.sql.models import QueryResult
 
 logger = logging.getLogger(__name__)
 

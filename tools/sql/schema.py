@@ -9,10 +9,10 @@ from typing import Any
 
 import sqlalchemy as sa
 import yaml
-from biomedqa.tools.sql.models import ColumnInfo, SchemaNotes, TableInfo
 from pydantic import ValidationError
 
 from biomedqa.errors import ConfigError
+from biomedqa.tools.sql.models import ColumnInfo, SchemaNotes, TableInfo
 
 logger = logging.getLogger(__name__)
 

@@ -15,14 +15,19 @@ from collections.abc import Iterable
 
 import numpy as np
 import sqlalchemy as sa
-from biomedqa.tools.sql.models import FewShot, TableInfo
 
 from biomedqa.interfaces import Embedder
+from biomedqa.tools.sql.models import FewShot, TableInfo
 
 logger = logging.getLogger(__name__)
 
 _STOP = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "how", "in", "is", "it", "its", "of", "on", "or", "the", "their", "there", "these", "this", "to", "was", "were", "what", "which", "who", "whose", "with", "list", "show", "give", "many", "much", "per", "any", "all", "does", "do", "did", "in", "table", "sample"]
+    [
+        "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "how", "in", "is", "it", "its",
+        "of", "on", "or", "the", "their", "there", "these", "this", "to", "was", "were", "what", "which", "who",
+        "whose", "with", "list", "show", "give", "many", "much", "per", "any", "all", "does", "do", "did", "in",
+        "table", "sample"
+    ]
 )
 MAX_VALUES_PER_COLUMN = 5000
 VALUE_HIT_WEIGHT = 3.0

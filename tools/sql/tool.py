@@ -6,23 +6,6 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
-from biomedqa.tools.sql.connect import dialect_of, normalize_url, open_engine
-from biomedqa.tools.sql.generate import (
-    AnswerDraft,
-    answer_messages,
-    cite_rows,
-    draft_sql,
-    fallback_answer,
-    relevant_rules,
-    repair_messages,
-    sql_messages,
-)
-from biomedqa.tools.sql.ground import ValueGrounder
-from biomedqa.tools.sql.guard import GuardedQuery, InvalidSQLError, SqlGuard
-from biomedqa.tools.sql.models import QueryResult, SchemaNotes, SqlAnswer
-from biomedqa.tools.sql.run import SqlRunner
-from biomedqa.tools.sql.schema import default_notes_for, introspect, load_notes
-from biomedqa.tools.sql.select import SchemaSelector, ValueIndex, select_examples
 
 from biomedqa.errors import (
     BiomedQAError,
@@ -33,6 +16,23 @@ from biomedqa.errors import (
 )
 from biomedqa.interfaces import ChatModel, Embedder
 from biomedqa.settings import Settings, SQLSettings
+from biomedqa.tools.sql.connect import dialect_of, normalize_url, open_engine
+from biomedqa.tools.sql.generate import (
+    AnswerDraft,
+    answer_messages,
+    cite_rows,
+    draft_sql,
+    fallback_answer,
+    relevant_rules,
+    sql_messages,
+)
+from biomedqa.tools.sql.ground import ValueGrounder
+from biomedqa.tools.sql.guard import GuardedQuery, InvalidSQLError, SqlGuard
+from biomedqa.tools.sql.models import QueryResult, SchemaNotes, SqlAnswer, TableInfo
+from biomedqa.tools.sql.run import SqlRunner
+from biomedqa.tools.sql.schema import default_notes_for, introspect, load_notes
+from biomedqa.tools.sql.select import SchemaSelector, ValueIndex, select_examples
+from biomedqa.types import Message
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class SqlTool:
         self.grounder = ValueGrounder(self.runner, self.guard)
 
     # -- SQL in, rows out -------------------------------------------------------------------
-    def prepare(self, sql: str) -> tuple[str, GuardedQuery, list[str]]:
+    def prepare(self, sql: str, question: str = "") -> tuple[str, GuardedQuery, list[str]]:
         """Guard and ground SQL; return the SQL to run, its tree and hints for unmatched values."""
         reads = list(dict.fromkeys([self.settings.read_dialect, "bigquery"]))
         for i, read in enumerate(reads):
@@ -81,7 +81,7 @@ class SqlTool:
             except InvalidSQLError as e:
                 if i == len(reads) - 1 or "does not parse" not in e.message:
                     raise
-        misses = self.grounder.ground(q)
+        misses = self.grounder.ground(q, question)
         out = self.guard.render(q)
         self.guard.check(out, read=self.dialect)
         return out, q, misses
@@ -100,29 +100,30 @@ class SqlTool:
         if len(question) > 2000:
             raise InputError("question longer than 2000 characters.", hint="Shorten it.")
         tables = self.selector.select_tables(question, max_tables=self.settings.max_tables)
-        columns = {t.name: self.selector.select_columns(question, t) for t in tables}
-        examples = select_examples(question, self.notes.examples, [t.name for t in tables], self.settings.few_shot)
-        messages = sql_messages(question, tables, columns, relevant_rules(self.notes, question, tables), examples)
         ans = SqlAnswer(question=question)
         best: tuple[QueryResult, GuardedQuery] | None = None
+        failed, problem, tried = "", "", set()
         for round_no in range(self.settings.max_repairs + 1):
             ans.repairs = round_no
+            messages = self._messages(question, tables, failed, problem)
+            temperature = 0.0 if round_no == 0 else (0.3 if failed not in tried else 0.8)
+            tried.add(failed)
             try:
-                sql = await draft_sql(self.llm, messages)
+                sql = await draft_sql(self.llm, messages, temperature=temperature)
             except BiomedQAError as e:
                 ans.attempts.append({"sql": None, "error": str(e)})
-                problem, sql = f"the reply was not valid JSON with one short query ({e.message[:120]})", ""
-            else:
-                found = await self._try(sql, ans)
-                if found is None or (found.startswith("returned no rows") and ans.attempts[-1].get("ok")):
-                    best = ans.attempts[-1]["_result"]
-                if found is None or ans.refused:
-                    break
-                problem = found
-            if round_no < self.settings.max_repairs:
-                messages = repair_messages(messages, sql, problem)
+                failed, problem = "", f"the reply was not valid JSON with one short query ({e.message[:120]})"
+                continue
+            found = await self._try(sql, ans)
+            if found is None or (found.startswith("returned no rows") and ans.attempts[-1].get("ok")):
+                best = ans.attempts[-1]["_result"]
+            if found is None or ans.refused:
+                break
+            failed, problem = sql, found
+            tables = self._retarget(question, tables, ans.attempts[-1].get("_column"))
         for a in ans.attempts:
             a.pop("_result", None)
+            a.pop("_column", None)
         if ans.refused:
             return ans
         if best is None:
@@ -142,10 +143,11 @@ class SqlTool:
         attempt: dict[str, Any] = {"draft": sql}
         ans.attempts.append(attempt)
         try:
-            out, q, misses = self.prepare(sql)
+            out, q, misses = self.prepare(sql, question=ans.question)
             attempt.update(sql=out, fixes=q.fixes)
             result = self.runner.execute(out)
         except (UnsafeSQLError, SQLExecutionError) as e:
+            attempt["_column"] = getattr(e, "column", None)
             hard = isinstance(e, UnsafeSQLError) and not isinstance(e, InvalidSQLError)
             problem = f"refused: {e.message}" if hard else str(e.message)
             attempt["error"] = ans.error = problem
@@ -157,6 +159,23 @@ class SqlTool:
             attempt["error"] = "; ".join(misses)
             return "returned no rows: " + "; ".join(misses)
         return None
+
+    def _messages(self, question: str, tables: list[TableInfo], failed: str, problem: str) -> list[Message]:
+        columns = {t.name: self.selector.select_columns(question, t) for t in tables}
+        examples = select_examples(question, self.notes.examples, [t.name for t in tables], self.settings.few_shot)
+        rules = relevant_rules(self.notes, question, tables)
+        msgs: list[Message] = sql_messages(question, tables, columns, rules, examples, failed=failed, problem=problem)
+        return msgs
+
+    def _retarget(self, question: str, tables: list[TableInfo], column: str | None) -> list[TableInfo]:
+        """After 'unknown column X', show the best-scoring table that has X (the model mixed tables up)."""
+        if not column:
+            return tables
+        owners = [t for t, _ in self.selector.score_tables(question) if t.column(column) is not None]
+        if not owners or (owners[0] in tables and len(tables) == 1):
+            return tables
+        logger.info("repair: column %s lives in %s; showing that table", column, owners[0].name)
+        return [owners[0]]
 
     async def _answer(self, ans: SqlAnswer) -> str:
         if not ans.rows:
