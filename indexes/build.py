@@ -140,6 +140,7 @@ def _embed_shards(store: DocStore, n: int, embedder: Embedder, settings: Setting
                 if prog:
                     prog.advance(task, len(vecs))
             _save_npy(shard, np.concatenate(parts).astype(np.float32))
+            logger.info("index build: embedded shard %d/%d (%d docs)", i + 1, len(shards), hi - lo)
             continue
         if prog:
             prog.advance(task, hi - lo)
