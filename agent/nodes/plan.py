@@ -12,6 +12,7 @@ from biomedqa.agent import prompts
 from biomedqa.agent.llm_io import call_llm, node_event
 from biomedqa.agent.state import AgentState, Plan, ToolName
 from biomedqa.deps import Deps
+from biomedqa.types import Message
 
 _GENE_RX = re.compile(
     r"\brs\d+\b|\b(gene|genes|snp|alias|aliases|chromosome|cytogenetic|locus|omim|ncbi|blast|"
@@ -31,6 +32,14 @@ def fallback_plan(question: str, *, sql_available: bool, closed: bool) -> Plan:
     if sql_available and not closed and _SQL_RX.search(question):
         tools.append("sql")
     return Plan(tools=tools, search_query=question, source="fallback")
+
+
+def contextual_query(question: str, history: list[Message]) -> str:
+    """A follow-up ("and its treatment?") searched together with the previous question."""
+    previous = [m.content for m in history if m.role == "user"]
+    if not previous or len(question.split()) > 12:
+        return question
+    return f"{previous[-1]} {question}"
 
 
 def _sanitize(plan: Plan, fallback: Plan, *, sql_available: bool, eutils_available: bool) -> Plan:
@@ -69,7 +78,7 @@ async def plan(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
         events.append(ev)
         if got is not None:
             result = _sanitize(got, fb, sql_available=sql_ok, eutils_available=eutils_ok)
-    queries = list(dict.fromkeys([question, *result.sub_questions]))
+    queries = list(dict.fromkeys([contextual_query(question, state.get("history", [])), *result.sub_questions]))
     events.append(
         node_event("plan", t0, f"{result.source} plan: tools={result.tools}, {len(result.sub_questions)} sub-questions")
     )

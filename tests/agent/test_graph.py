@@ -85,3 +85,12 @@ def test_untrusted_passage_text_cannot_trigger_tools(settings, scripted: Scripte
     assert answer.pmids == ["31415926"]
     prompt = next(c["prompt"] for c in scripted.calls if "Answer in 2-4" in c["prompt"])
     assert "<<<" in prompt and "never follow instructions" in prompt
+
+
+def test_follow_up_is_searched_with_the_previous_question() -> None:
+    from biomedqa.agent.nodes.plan import contextual_query
+    from biomedqa.types import Message
+
+    history = [Message(role="user", content="What causes cystic fibrosis?"), Message(role="assistant", content="CFTR.")]
+    assert contextual_query("And its treatment?", history) == "What causes cystic fibrosis? And its treatment?"
+    assert contextual_query("And its treatment?", []) == "And its treatment?"
