@@ -9,7 +9,6 @@ run goes on. Exit codes: 0 all rows ok, 1 some rows had errors, 2 bad input or u
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import time
@@ -18,24 +17,23 @@ from pathlib import Path
 from typing import Any
 
 import click
-from pydantic import BaseModel, Field
 
 from biomedqa.batch_io import (
     InputRow,
-    OutputFormat,
     output_format,
     read_table,
-    record_from_csv,
     to_rows,
     write_output_atomic,
 )
 from biomedqa.batch_journal import Journal, journal_path
 from biomedqa.batch_progress import BatchProgress
+from biomedqa.batch_report import BatchReport, answer_record, previous_output, support_verdict
 from biomedqa.cli_common import build_settings, echo_json, handle_errors, stderr_console
 from biomedqa.errors import ConfigError, IndexCorruptError, IndexNotFoundError, InputError
 from biomedqa.frontdoor import AgentLike, close_agent, default_agent_factory, max_question_chars
 from biomedqa.settings import Settings
-from biomedqa.types import Answer, SentenceSupport
+
+__all__ = ["BatchReport", "agent_factory", "answer_record", "batch_command", "run_batch", "support_verdict"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,56 +43,6 @@ agent_factory: Callable[[Settings], AgentLike] = default_agent_factory
 DEFAULT_ID_COL = "id"
 FATAL_ERRORS = (ConfigError, IndexNotFoundError, IndexCorruptError)  # the same for every row: stop
 _SETTING_LIKE = re.compile(r"^[A-Za-z_]+(\.[A-Za-z_]+)+=")
-
-
-class BatchReport(BaseModel):
-    """What a batch run did; ``exit_code`` is 0 when every row is ok, else 1."""
-
-    input: str
-    output: str
-    journal: str
-    format: str
-    encoding: str
-    total: int = Field(description="Rows in the input")
-    ok: int = Field(description="Rows in the output without an error")
-    errors: int = Field(description="Rows in the output with an error")
-    resumed: int = Field(description="Rows taken from an earlier, interrupted run")
-    answered: int = Field(description="Rows answered by this run")
-    seconds: float
-    rate_per_min: float = Field(description="Rows answered by this run per minute")
-    warnings: list[str] = Field(default_factory=list)
-    error_samples: list[dict[str, str]] = Field(default_factory=list, description="First few failing rows")
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.errors else 0
-
-    def summary(self) -> str:
-        resumed = f", {self.resumed} resumed" if self.resumed else ""
-        return (f"{self.total} rows: {self.ok} ok, {self.errors} with errors{resumed}; "
-                f"{self.answered} answered in {self.seconds:.1f} s ({self.rate_per_min:.1f}/min) -> {self.output}")
-
-
-def support_verdict(support: Sequence[SentenceSupport]) -> str | None:
-    """One word for the self-check: supported (all), unsupported (none), partial, or None (not run)."""
-    if not support:
-        return None
-    if all(s.verdict == "supported" for s in support):
-        return "supported"
-    if all(s.verdict == "unsupported" for s in support):
-        return "unsupported"
-    return "partial"
-
-
-def answer_record(row: InputRow, answer: Answer | None, seconds: float, error: str | None = None) -> dict[str, Any]:
-    """The output record of one row (an answer, or an error)."""
-    return {
-        "id": row.key, "question": row.question,
-        "answer": answer.text if answer else "", "choice": answer.choice if answer else None,
-        "pmids": answer.pmids if answer else [], "grounded": answer.grounded if answer else None,
-        "support": support_verdict(answer.support) if answer else None,
-        "seconds": round(seconds, 3), "error": error,
-    }
 
 
 def _row_problem(row: InputRow, limit: int) -> str | None:
@@ -121,24 +69,19 @@ async def _answer_row(agent: AgentLike, row: InputRow, limit: int) -> dict[str, 
     return answer_record(row, answer, time.perf_counter() - start)
 
 
-def _previous_output(out_path: Path, fmt: OutputFormat) -> dict[str, dict[str, Any]]:
-    """Rows of an earlier complete output (so a rerun after success skips them too)."""
-    if not out_path.exists() or out_path.stat().st_size == 0:
-        return {}
-    try:
-        if fmt == "csv":
-            return {r["id"]: r for r in map(record_from_csv, read_table(out_path).records)}
-        lines = out_path.read_text(encoding="utf-8").splitlines()
-        return {str(r["id"]): r for r in (json.loads(ln) for ln in lines if ln.strip())}
-    except (InputError, OSError, ValueError, KeyError, TypeError) as e:  # an unreadable old output is replaced
-        logger.warning("ignoring the existing %s (%s); it will be overwritten", out_path, e)
-        return {}
-
-
 async def run_batch(
-    agent: AgentLike, in_path: Path | str, out_path: Path | str, *, question_col: str = "question",
-    id_col: str | None = DEFAULT_ID_COL, options_cols: Sequence[str] = (), concurrency: int = 1,
-    fmt: str | None = None, progress: bool = True, retry_errors: bool = False, console: Any = None,
+    agent: AgentLike,
+    in_path: Path | str,
+    out_path: Path | str,
+    *,
+    question_col: str = "question",
+    id_col: str | None = DEFAULT_ID_COL,
+    options_cols: Sequence[str] = (),
+    concurrency: int = 1,
+    fmt: str | None = None,
+    progress: bool = True,
+    retry_errors: bool = False,
+    console: Any = None,
 ) -> BatchReport:
     """Answer every row of ``in_path`` into ``out_path``, resuming an interrupted run.
 
@@ -170,7 +113,7 @@ async def run_batch(
         id_col = None
     rows = to_rows(table, in_path, question_col=question_col, id_col=id_col, options_cols=options_cols)
     journal = Journal(journal_path(out_path))
-    done = _previous_output(out_path, out_fmt) | journal.load()
+    done = previous_output(out_path, out_fmt) | journal.load()
     questions = {row.key: row.question for row in rows}
     done = {k: r for k, r in done.items() if questions.get(k) == r.get("question")}
     if retry_errors:
@@ -205,11 +148,20 @@ async def run_batch(
     journal.remove()
     failed = [r for r in records if r.get("error")]
     return BatchReport(
-        input=str(in_path), output=str(out_path), journal=str(journal.path), format=out_fmt,
-        encoding=table.encoding, total=len(rows), ok=len(rows) - len(failed), errors=len(failed),
-        resumed=resumed, answered=len(pending), seconds=round(seconds, 3),
+        input=str(in_path),
+        output=str(out_path),
+        journal=str(journal.path),
+        format=out_fmt,
+        encoding=table.encoding,
+        total=len(rows),
+        ok=len(rows) - len(failed),
+        errors=len(failed),
+        resumed=resumed,
+        answered=len(pending),
+        seconds=round(seconds, 3),
         rate_per_min=round(60 * len(pending) / seconds, 2) if seconds > 0 and pending else 0.0,
-        warnings=table.warnings, error_samples=[{"id": r["id"], "error": r["error"]} for r in failed[:5]],
+        warnings=table.warnings,
+        error_samples=[{"id": r["id"], "error": r["error"]} for r in failed[:5]],
     )
 
 
@@ -222,43 +174,85 @@ def _check_output_path(out_path: Path) -> None:
 
 @click.command("batch")
 @click.argument("in_path", metavar="IN", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output file (.csv or .jsonl). Rerun the same command to resume an interrupted run.")
+@click.option(
+    "-o",
+    "--output",
+    "out_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file (.csv or .jsonl). Rerun the same command to resume an interrupted run.",
+)
 @click.option("--question-col", default="question", show_default=True, help="Column holding the question.")
 @click.option("--id-col", default=None, help="Column of unique ids [default: 'id' if present, else row numbers].")
 @click.option("--options-cols", default="", metavar="A,B,..", help="Comma-separated answer-option columns.")
-@click.option("-c", "--concurrency", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Questions in flight at once.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None,
-              help="Output format [default: from the output suffix].")
+@click.option(
+    "-c", "--concurrency", default=1, show_default=True, type=click.IntRange(1, 64), help="Questions in flight at once."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default=None,
+    help="Output format [default: from the output suffix].",
+)
 @click.option("--retry-errors", is_flag=True, help="Answer again rows that failed in an earlier run.")
 @click.option("--no-progress", is_flag=True, help="Do not draw the progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
 @click.option("--model", default=None, help="Override llm.model.")
 @click.option("--index", default=None, help="Override retrieval.index.")
-@click.option("--record", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Save live NCBI responses to this JSONL(.gz) file.")
-@click.option("--replay", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Serve NCBI calls from this recording (repeatable); no network.")
+@click.option(
+    "--record",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Save live NCBI responses to this JSONL(.gz) file.",
+)
+@click.option(
+    "--replay",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Serve NCBI calls from this recording (repeatable); no network.",
+)
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a setting (-o is the output).")
 @click.option("-s", "--preset", default=None, help="Settings preset: default, fast, debug, gpu, or a .json file.")
 @handle_errors
 def batch_command(
-    in_path: Path, out_path: Path, question_col: str, id_col: str | None, options_cols: str, concurrency: int,
-    fmt: str | None, retry_errors: bool, no_progress: bool, as_json: bool, model: str | None, index: str | None,
-    record: Path | None, replay: tuple[Path, ...], sets: tuple[str, ...], preset: str | None,
+    in_path: Path,
+    out_path: Path,
+    question_col: str,
+    id_col: str | None,
+    options_cols: str,
+    concurrency: int,
+    fmt: str | None,
+    retry_errors: bool,
+    no_progress: bool,
+    as_json: bool,
+    model: str | None,
+    index: str | None,
+    record: Path | None,
+    replay: tuple[Path, ...],
+    sets: tuple[str, ...],
+    preset: str | None,
 ) -> None:
     """Answer every question in IN (CSV, TSV or JSONL) into OUT, resumably."""
     _check_output_path(out_path)
     settings = build_settings(preset, sets, replay, record, **{"llm.model": model, "retrieval.index": index})
     agent = agent_factory(settings)
     try:
-        report = asyncio.run(run_batch(
-            agent, in_path, out_path, question_col=question_col, id_col=id_col or DEFAULT_ID_COL,
-            options_cols=[c.strip() for c in options_cols.split(",") if c.strip()], concurrency=concurrency,
-            fmt=fmt, progress=not no_progress and stderr_console().is_terminal, retry_errors=retry_errors,
-            console=stderr_console(),
-        ))
+        report = asyncio.run(
+            run_batch(
+                agent,
+                in_path,
+                out_path,
+                question_col=question_col,
+                id_col=id_col or DEFAULT_ID_COL,
+                options_cols=[c.strip() for c in options_cols.split(",") if c.strip()],
+                concurrency=concurrency,
+                fmt=fmt,
+                progress=not no_progress and stderr_console().is_terminal,
+                retry_errors=retry_errors,
+                console=stderr_console(),
+            )
+        )
     except KeyboardInterrupt:
         click.echo(f"Interrupted; finished rows are kept. Rerun the same command to resume into {out_path}.", err=True)
         raise SystemExit(130) from None

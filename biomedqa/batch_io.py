@@ -22,7 +22,15 @@ logger = logging.getLogger(__name__)
 
 OutputFormat = Literal["csv", "jsonl"]
 OUTPUT_COLUMNS: tuple[str, ...] = (
-    "id", "question", "answer", "choice", "pmids", "grounded", "support", "seconds", "error",
+    "id",
+    "question",
+    "answer",
+    "choice",
+    "pmids",
+    "grounded",
+    "support",
+    "seconds",
+    "error",
 )
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 TSV_SUFFIXES = {".tsv", ".tab"}
@@ -59,8 +67,9 @@ def decode_bytes(data: bytes, path: Path) -> tuple[str, str, list[str]]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "utf-16", []
     if b"\x00" in data:
-        raise InputError(f"{path} is not a text file (it contains NUL bytes).",
-                         hint="Save it as UTF-8 CSV, TSV or JSONL.")
+        raise InputError(
+            f"{path} is not a text file (it contains NUL bytes).", hint="Save it as UTF-8 CSV, TSV or JSONL."
+        )
     try:
         return data.decode("utf-8-sig"), "utf-8", []
     except UnicodeDecodeError as e:
@@ -144,7 +153,12 @@ def _cell(value: Any) -> str:
 
 
 def to_rows(
-    table: InputTable, path: Path, *, question_col: str, id_col: str | None, options_cols: Sequence[str] = (),
+    table: InputTable,
+    path: Path,
+    *,
+    question_col: str,
+    id_col: str | None,
+    options_cols: Sequence[str] = (),
 ) -> list[InputRow]:
     """Pick the question, id and option columns; ids default to row numbers when ``id_col`` is None.
 
@@ -154,8 +168,10 @@ def to_rows(
     found = ", ".join(table.columns) or "(none)"
     for col in (question_col, id_col, *options_cols):
         if col is not None and col not in table.columns:
-            raise InputError(f"no column {col!r} in {path}; columns found: {found}.",
-                             hint="Name the right one with --question-col / --id-col / --options-cols.")
+            raise InputError(
+                f"no column {col!r} in {path}; columns found: {found}.",
+                hint="Name the right one with --question-col / --id-col / --options-cols.",
+            )
     rows: list[InputRow] = []
     seen: dict[str, int] = {}
     for number, rec in enumerate(table.records, 1):
@@ -163,8 +179,10 @@ def to_rows(
         if not key:
             raise InputError(f"row {number} of {path} has an empty {id_col!r}.", hint="Every row needs an id.")
         if key in seen:
-            raise InputError(f"id {key!r} appears in rows {seen[key]} and {number} of {path}.",
-                             hint="Ids must be unique; leave out the id column to number rows instead.")
+            raise InputError(
+                f"id {key!r} appears in rows {seen[key]} and {number} of {path}.",
+                hint="Ids must be unique; leave out the id column to number rows instead.",
+            )
         seen[key] = number
         options = {c: rec[c] for c in options_cols if rec.get(c)}
         rows.append(InputRow(key, number, rec.get(question_col, ""), options))

@@ -47,9 +47,16 @@ class BatchProgress:
         self._task: Any = None
         if enabled:
             self._progress = Progress(
-                TextColumn("[bold]batch"), BarColumn(), MofNCompleteColumn(), RateColumn(),
-                TextColumn("[red]{task.fields[errors]} errors"), TimeElapsedColumn(), TextColumn("ETA"),
-                TimeRemainingColumn(), console=console or Console(stderr=True), transient=False,
+                TextColumn("[bold]batch"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                RateColumn(),
+                TextColumn("[red]{task.fields[errors]} errors"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=console or Console(stderr=True),
+                transient=False,
             )
             self._task = self._progress.add_task("batch", total=total, completed=already_done, errors=0)
 

@@ -131,14 +131,25 @@ async def repl(session: ChatSession, reader: LineReader, *, prompt: str = PROMPT
 @click.option("--index", default=None, help="Retrieval index to use (overrides retrieval.index).")
 @click.option("--model", default=None, help="LLM to use (overrides llm.model).")
 @handle_errors
-def chat(preset: str | None, sets: tuple[str, ...], replay: tuple[Path, ...], record: Path | None,
-         index: str | None, model: str | None) -> None:
+def chat(
+    preset: str | None,
+    sets: tuple[str, ...],
+    replay: tuple[Path, ...],
+    record: Path | None,
+    index: str | None,
+    model: str | None,
+) -> None:
     """Chat with the agent: streamed answers with PMID citations; /help lists commands."""
     settings = build_settings(preset, sets, replay, record, **{"llm.model": model, "retrieval.index": index})
     console = Console(highlight=False)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     reader: LineReader = TerminalReader(settings.home / "chat_history") if interactive else PlainReader()
     if interactive:
-        console.print(Text.assemble(("biomedqa chat", "bold"), f" — model {settings.llm.model}, index "
-                                    f"{settings.retrieval.index}. /help for commands, Ctrl-D to leave."))
+        console.print(
+            Text.assemble(
+                ("biomedqa chat", "bold"),
+                f" — model {settings.llm.model}, index "
+                f"{settings.retrieval.index}. /help for commands, Ctrl-D to leave.",
+            )
+        )
     asyncio.run(repl(ChatSession(settings, agent_factory, console), reader))

@@ -102,8 +102,12 @@ class ChatSession:
             return False
         handlers: dict[str, Callable[[str], None]] = {
             "/help": lambda _: self.console.print(HELP, markup=False, highlight=False),
-            "/reset": self._reset, "/sources": self._sources, "/trace": self._trace, "/save": self._save,
-            "/model": lambda a: self._override("llm.model", a), "/index": lambda a: self._override("retrieval.index", a),
+            "/reset": self._reset,
+            "/sources": self._sources,
+            "/trace": self._trace,
+            "/save": self._save,
+            "/model": lambda a: self._override("llm.model", a),
+            "/index": lambda a: self._override("retrieval.index", a),
         }
         handler = handlers.get(name)
         if handler is None:

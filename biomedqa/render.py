@@ -23,7 +23,7 @@ def pubmed_url(pmid: str) -> str:
 
 
 def grounded_label(answer: Answer) -> Text:
-    """"grounded", "not grounded" or "not self-checked", coloured."""
+    """ "grounded", "not grounded" or "not self-checked", coloured."""
     if answer.grounded is None:
         return Text("not self-checked", style="dim")
     return Text("grounded", style="green") if answer.grounded else Text("not grounded", style="red")
@@ -91,8 +91,13 @@ def render_sources(console: Console, answer: Answer) -> None:
     table.add_column("Title / text", overflow="fold")
     for i, p in enumerate(answer.evidence, 1):
         mark = "*" if p.pmid and p.pmid in cited else ""
-        table.add_row(f"{i}{mark}", p.pmid or p.doc_id, f"{p.score:.3f}", p.source,
-                      f"{p.title}\n{_snippet(p)}" if p.title else _snippet(p))
+        table.add_row(
+            f"{i}{mark}",
+            p.pmid or p.doc_id,
+            f"{p.score:.3f}",
+            p.source,
+            f"{p.title}\n{_snippet(p)}" if p.title else _snippet(p),
+        )
     console.print(table)
     console.print(Text("* cited in the answer", style="dim"))
 

@@ -32,7 +32,11 @@ def write_questions(path: Path, qs: list[tuple[str, str]]) -> None:
 
 
 async def bench(
-    agent: AgentLike, qs: list[tuple[str, str]], work: Path, concurrencies: list[int], warmup: bool = True,
+    agent: AgentLike,
+    qs: list[tuple[str, str]],
+    work: Path,
+    concurrencies: list[int],
+    warmup: bool = True,
 ) -> dict[str, Any]:
     src = work / "q.csv"
     write_questions(src, qs)
@@ -42,15 +46,23 @@ async def bench(
     for _, q in qs:
         await agent.aask(q)
     plain = time.perf_counter() - start
-    out: dict[str, Any] = {"n": len(qs), "plain_seconds": round(plain, 3), "plain_q_per_min": round(60 * len(qs) / plain, 2)}
+    out: dict[str, Any] = {
+        "n": len(qs),
+        "plain_seconds": round(plain, 3),
+        "plain_q_per_min": round(60 * len(qs) / plain, 2),
+    }
     print(json.dumps(out), file=sys.stderr, flush=True)
     for c in concurrencies:
         start = time.perf_counter()
         report = await run_batch(agent, src, work / f"a{c}.csv", concurrency=c, progress=False)
         wall = time.perf_counter() - start
-        out[f"batch_c{c}"] = {"seconds": round(wall, 3), "q_per_min": round(60 * len(qs) / wall, 2),
-                              "ok": report.ok, "errors": report.errors,
-                              "overhead_vs_plain_pct": round(100 * (wall - plain) / plain, 2)}
+        out[f"batch_c{c}"] = {
+            "seconds": round(wall, 3),
+            "q_per_min": round(60 * len(qs) / wall, 2),
+            "ok": report.ok,
+            "errors": report.errors,
+            "overhead_vs_plain_pct": round(100 * (wall - plain) / plain, 2),
+        }
         print(json.dumps({f"batch_c{c}": out[f"batch_c{c}"]}), file=sys.stderr, flush=True)
     return out
 
@@ -58,8 +70,9 @@ async def bench(
 def pubmedqa_retriever() -> ListRetriever:
     """A word-overlap retriever over the 1000 PubMedQA abstracts (no index needed)."""
     data = json.loads((shared_data_dir() / "pubmedqa" / "ori_pqal.json").read_text(encoding="utf-8"))
-    return ListRetriever([Passage(doc_id=p, pmid=p, text=" ".join(it["CONTEXTS"]), source="bm25")
-                          for p, it in data.items()])
+    return ListRetriever(
+        [Passage(doc_id=p, pmid=p, text=" ".join(it["CONTEXTS"]), source="bm25") for p, it in data.items()]
+    )
 
 
 def main() -> None:
@@ -69,15 +82,19 @@ def main() -> None:
     ap.add_argument("--preset", default="fast")
     ap.add_argument("-o", "--set", dest="sets", action="append", default=[], help="KEY=VALUE overrides")
     ap.add_argument("--no-warmup", action="store_true", help="skip the untimed warm-up question")
-    ap.add_argument("--pubmedqa-retriever", action="store_true",
-                    help="retrieve from the 1000 PubMedQA abstracts in memory instead of an index")
+    ap.add_argument(
+        "--pubmedqa-retriever",
+        action="store_true",
+        help="retrieve from the 1000 PubMedQA abstracts in memory instead of an index",
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.fake:
             qs = pubmedqa_questions(1000)[: args.n]
             result = asyncio.run(bench(FakeAgent(), qs, Path(tmp), [1, 2]))
             result["batch_ms_per_row_c1"] = round(
-                1000 * (result["batch_c1"]["seconds"] - result["plain_seconds"]) / len(qs), 3)
+                1000 * (result["batch_c1"]["seconds"] - result["plain_seconds"]) / len(qs), 3
+            )
         else:
             from biomedqa.api import Agent
             from biomedqa.cli_common import build_settings
@@ -88,8 +105,12 @@ def main() -> None:
             with Agent(settings, deps=deps) as agent:
                 qs = pubmedqa_questions(args.n)
                 result = asyncio.run(bench(agent, qs, Path(tmp), [1, 2], warmup=not args.no_warmup))
-            result["settings"] = {"preset": args.preset, "overrides": args.sets, "model": settings.llm.model,
-                                  "index": "pubmedqa-in-memory" if args.pubmedqa_retriever else settings.retrieval.index}
+            result["settings"] = {
+                "preset": args.preset,
+                "overrides": args.sets,
+                "model": settings.llm.model,
+                "index": "pubmedqa-in-memory" if args.pubmedqa_retriever else settings.retrieval.index,
+            }
     print(json.dumps(result, indent=2))
 
 

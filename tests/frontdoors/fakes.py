@@ -37,8 +37,14 @@ class FakeAgent:
     """
 
     def __init__(
-        self, settings: Settings | None = None, *, delay: float = 0.0, fail_on: tuple[str, ...] = (),
-        pmids: dict[str, str] | None = None, slow_word: str = "slowly", slow_token_s: float = 0.4,
+        self,
+        settings: Settings | None = None,
+        *,
+        delay: float = 0.0,
+        fail_on: tuple[str, ...] = (),
+        pmids: dict[str, str] | None = None,
+        slow_word: str = "slowly",
+        slow_token_s: float = 0.4,
         calls_log: Path | None = None,
     ) -> None:
         self.settings = settings or Settings.model_validate({})
@@ -54,16 +60,23 @@ class FakeAgent:
     def _answer(self, question: str, history: list[Message] | None) -> Answer:
         pmid = self.pmids.get(question) or fake_pmid(question)
         text = f"Answer to: {question} [PMID:{pmid}] (history: {len(history or [])} messages)"
-        passage = Passage(doc_id=pmid, pmid=pmid, title=f"Study {pmid}", text=f"Abstract of {pmid}.", score=0.91,
-                          source="bm25")
+        passage = Passage(
+            doc_id=pmid, pmid=pmid, title=f"Study {pmid}", text=f"Abstract of {pmid}.", score=0.91, source="bm25"
+        )
         trace = Trace(question=question)
         trace.add("node", "retrieve", seconds=0.01, passages=1)
         trace.add("node", "generate", seconds=0.02, tokens=len(text.split()))
         return Answer(
-            question=question, text=text, format="yesnomaybe", choice="yes",
-            citations=[Citation(doc_id=pmid, pmid=pmid, title=f"Study {pmid}")], evidence=[passage],
-            support=[SentenceSupport(sentence=text, doc_ids=[pmid], verdict="supported")], grounded=True,
-            timings={"total": self.delay}, trace=trace,
+            question=question,
+            text=text,
+            format="yesnomaybe",
+            choice="yes",
+            citations=[Citation(doc_id=pmid, pmid=pmid, title=f"Study {pmid}")],
+            evidence=[passage],
+            support=[SentenceSupport(sentence=text, doc_ids=[pmid], verdict="supported")],
+            grounded=True,
+            timings={"total": self.delay},
+            trace=trace,
         )
 
     def _record(self, question: str, options: dict[str, str] | None, history: list[Message] | None) -> None:
@@ -83,8 +96,7 @@ class FakeAgent:
         await asyncio.sleep(self.delay)
         return self._answer(question, history)
 
-    def ask(self, question: str, options: dict[str, str] | None = None,
-            history: list[Message] | None = None) -> Answer:
+    def ask(self, question: str, options: dict[str, str] | None = None, history: list[Message] | None = None) -> Answer:
         return asyncio.run(self.aask(question, options, history))
 
     async def astream(
@@ -100,8 +112,9 @@ class FakeAgent:
             yield AgentEvent(kind="token", text=tok)
         yield AgentEvent(kind="answer", answer=answer)
 
-    def stream(self, question: str, options: dict[str, str] | None = None,
-               history: list[Message] | None = None) -> Iterator[AgentEvent]:
+    def stream(
+        self, question: str, options: dict[str, str] | None = None, history: list[Message] | None = None
+    ) -> Iterator[AgentEvent]:
         async def collect() -> list[AgentEvent]:
             return [ev async for ev in self.astream(question, options, history)]
 

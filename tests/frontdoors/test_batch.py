@@ -62,8 +62,10 @@ def test_bom_and_latin1_files(tmp_path: Path, fake_agent: FakeAgent) -> None:
 
 def test_bad_rows_are_recorded_and_run_goes_on(tmp_path: Path, fake_agent: FakeAgent) -> None:
     huge = "why " * 2000
-    src = write_csv(tmp_path / "q.csv", [["id", "question"], ["a", "ok one?"], ["b", "FAIL me"], ["c", "  "],
-                                         ["d", huge], ["e", "ok two?"]])
+    src = write_csv(
+        tmp_path / "q.csv",
+        [["id", "question"], ["a", "ok one?"], ["b", "FAIL me"], ["c", "  "], ["d", huge], ["e", "ok two?"]],
+    )
     code, _, err = invoke(str(src), "-o", str(tmp_path / "a.csv"))
     rows = {r["id"]: r for r in read_csv(tmp_path / "a.csv")}
     assert code == 1
@@ -77,8 +79,12 @@ def test_bad_rows_are_recorded_and_run_goes_on(tmp_path: Path, fake_agent: FakeA
 
 def test_jsonl_in_and_out_with_options(tmp_path: Path, fake_agent: FakeAgent) -> None:
     src = tmp_path / "q.jsonl"
-    src.write_text(json.dumps({"id": "m1", "question": "Best drug?", "A": "x", "B": "y"}) + "\n\n"
-                   + json.dumps({"id": "m2", "question": "Worst drug?", "A": "z", "B": ""}) + "\n")
+    src.write_text(
+        json.dumps({"id": "m1", "question": "Best drug?", "A": "x", "B": "y"})
+        + "\n\n"
+        + json.dumps({"id": "m2", "question": "Worst drug?", "A": "z", "B": ""})
+        + "\n"
+    )
     code, out, err = invoke(str(src), "-o", str(tmp_path / "a.jsonl"), "--options-cols", "A,B", "--json")
     lines = [json.loads(x) for x in (tmp_path / "a.jsonl").read_text().splitlines()]
     assert code == 0, err

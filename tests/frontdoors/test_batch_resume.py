@@ -22,8 +22,21 @@ ROOT = Path(__file__).resolve().parents[2]
 def start(src: Path, out: Path, calls: Path, delay: float = 0.04) -> subprocess.Popen[bytes]:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.frontdoors.run_batch_fake", str(src), str(out), str(delay), str(calls),
-         "--concurrency", "2"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "tests.frontdoors.run_batch_fake",
+            str(src),
+            str(out),
+            str(delay),
+            str(calls),
+            "--concurrency",
+            "2",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 

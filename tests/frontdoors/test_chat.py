@@ -19,15 +19,33 @@ PROMPT = "biomedqa>"  # prompt_toolkit draws the trailing space as a cursor move
 
 def test_scripted_chat_follow_up_and_commands(tmp_path: Path, fake_agent: FakeAgent) -> None:
     save = tmp_path / "last.json"
-    script = "\n".join([
-        "Does metformin lower HbA1c?", "And in children?", "/sources", "/trace", f"/save {save}",
-        "FAIL here", "/nope", "/reset", "Fresh start?", "/quit", "never asked",
-    ]) + "\n"
+    script = (
+        "\n".join(
+            [
+                "Does metformin lower HbA1c?",
+                "And in children?",
+                "/sources",
+                "/trace",
+                f"/save {save}",
+                "FAIL here",
+                "/nope",
+                "/reset",
+                "Fresh start?",
+                "/quit",
+                "never asked",
+            ]
+        )
+        + "\n"
+    )
     result = CliRunner().invoke(cli, ["chat", "-s", "fast"], input=script)
     out = result.stdout
     assert result.exit_code == 0, result.output
     assert [c["question"] for c in fake_agent.calls] == [
-        "Does metformin lower HbA1c?", "And in children?", "FAIL here", "Fresh start?"]
+        "Does metformin lower HbA1c?",
+        "And in children?",
+        "FAIL here",
+        "Fresh start?",
+    ]
     follow_up = fake_agent.calls[1]["history"]
     assert (follow_up[0].role, follow_up[0].content) == ("user", "Does metformin lower HbA1c?")
     assert follow_up[1].role == "assistant" and follow_up[1].content.startswith("Answer to: Does metformin")
@@ -58,10 +76,25 @@ def test_model_switch_rebuilds_agent(tmp_path: Path, monkeypatch: object) -> Non
 
 
 def test_chat_in_a_pty_with_ctrl_c(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "BIOMEDQA_HOME": str(tmp_path), "TERM": "xterm",
-           "PROMPT_TOOLKIT_NO_CPR": "1", "OMP_NUM_THREADS": "1", "COLUMNS": "120", "LINES": "40"}
-    child = pexpect.spawn(sys.executable, ["-m", "tests.frontdoors.run_chat_fake"], cwd=str(ROOT), env=env,
-                          encoding="utf-8", timeout=20, dimensions=(40, 120))
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "BIOMEDQA_HOME": str(tmp_path),
+        "TERM": "xterm",
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+        "OMP_NUM_THREADS": "1",
+        "COLUMNS": "120",
+        "LINES": "40",
+    }
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "tests.frontdoors.run_chat_fake"],
+        cwd=str(ROOT),
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(40, 120),
+    )
     try:
         child.expect_exact(PROMPT)
         child.sendline("Does aspirin prevent stroke?")

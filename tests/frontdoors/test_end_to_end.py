@@ -34,8 +34,10 @@ def pqa5() -> dict[str, dict[str, object]]:
 @pytest.fixture
 def real_agent_factory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, pqa5: dict[str, dict[str, object]]) -> None:
     monkeypatch.setenv("BIOMEDQA_HOME", str(tmp_path / "home"))
-    passages = [Passage(doc_id=p, pmid=p, text=" ".join(item["CONTEXTS"]), source="bm25")  # type: ignore[arg-type]
-                for p, item in pqa5.items()]
+    passages = [
+        Passage(doc_id=p, pmid=p, text=" ".join(item["CONTEXTS"]), source="bm25")  # type: ignore[arg-type]
+        for p, item in pqa5.items()
+    ]
 
     def factory(settings: Settings) -> Agent:
         settings = settings.with_overrides({"agent.use_eutils": False, "agent.use_sql": False})
@@ -47,8 +49,9 @@ def real_agent_factory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, pqa5: di
     assert get_settings("fast").llm.model == "smollm2-135m"
 
 
-def test_batch_through_the_real_graph(tmp_path: Path, real_agent_factory: None,
-                                      pqa5: dict[str, dict[str, object]]) -> None:
+def test_batch_through_the_real_graph(
+    tmp_path: Path, real_agent_factory: None, pqa5: dict[str, dict[str, object]]
+) -> None:
     src = tmp_path / "q.csv"
     with open(src, "w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows([["id", "question"], *[[p, item["QUESTION"]] for p, item in pqa5.items()], ["x", ""]])
@@ -64,8 +67,9 @@ def test_batch_through_the_real_graph(tmp_path: Path, real_agent_factory: None,
         assert f"[PMID:{row['pmids'].split(';')[0]}]" in row["answer"]
 
 
-def test_chat_through_the_real_graph(tmp_path: Path, real_agent_factory: None,
-                                     pqa5: dict[str, dict[str, object]]) -> None:
+def test_chat_through_the_real_graph(
+    tmp_path: Path, real_agent_factory: None, pqa5: dict[str, dict[str, object]]
+) -> None:
     first = str(next(iter(pqa5.values()))["QUESTION"])
     save = tmp_path / "turn.json"
     script = f"{first}\nWhat else is known?\n/sources\n/save {save}\n/quit\n"
