@@ -78,3 +78,11 @@ def test_transpiles_to_postgres_with_quoted_identifiers(engine) -> None:  # type
     out, _ = pg.guard(f"SELECT drugName FROM `proj.ds.{D}` WHERE newLinkedTargets_string LIKE '%PPARG%'",
                       read="bigquery")
     assert out == (f'SELECT "drugName" FROM "{D}" WHERE "newLinkedTargets_string" ILIKE \'%PPARG%\' LIMIT 10')
+
+
+def test_top_n_query_also_shows_the_ranking_column(guard: SqlGuard) -> None:
+    out, q = guard.guard("SELECT SNP FROM ParkinsonDisease_CompleteGeneData_No23andMe WHERE chr_37 = 15 "
+                         "ORDER BY freq DESC LIMIT 1")
+    assert out.startswith('SELECT "SNP", "freq" FROM') and "also selected ranking column freq" in q.fixes
+    plain, _ = guard.guard(f"SELECT drugName FROM {D} ORDER BY drugName")
+    assert plain.startswith('SELECT "drugName" FROM')

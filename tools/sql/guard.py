@@ -119,6 +119,7 @@ class SqlGuard:
         self._resolve_tables(q, sql)
         self._resolve_columns(q, sql)
         self._harmonise_booleans(q)
+        self._show_ranking_column(q)
         self._cap_limit(q)
         return q
 
@@ -244,6 +245,22 @@ class SqlGuard:
                 lit.replace(exp.Literal.number(1 if lit.this else 0))
             elif where[1] == "bool" and isinstance(lit, exp.Literal) and lit.this in {"0", "1"}:
                 lit.replace(exp.Boolean(this=lit.this == "1"))
+
+    def _show_ranking_column(self, q: GuardedQuery) -> None:
+        """For a top-N query (ORDER BY col ... LIMIT n), also select the column it ranks by."""
+        tree = q.tree
+        limit = tree.args.get("limit")
+        order = tree.args.get("order")
+        if not isinstance(tree, exp.Select) or limit is None or order is None or tree.args.get("distinct") \
+                or tree.args.get("group") or any(isinstance(e, exp.Star) for e in tree.expressions):
+            return
+        shown = {e.alias_or_name.lower() for e in tree.expressions}
+        for ordered in order.expressions:
+            col = ordered.this
+            if isinstance(col, exp.Column) and col.name.lower() not in shown:
+                tree.select(col.copy(), copy=False)
+                shown.add(col.name.lower())
+                q.fixes.append(f"also selected ranking column {col.name}")
 
     def _cap_limit(self, q: GuardedQuery) -> None:
         limit = q.tree.args.get("limit")
