@@ -13,7 +13,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-import numpy as np
 import sqlalchemy as sa
 
 from biomedqa.interfaces import Embedder
@@ -168,8 +167,3 @@ def select_examples(question: str, pool: Iterable[FewShot], tables: list[str], k
     scored.sort(key=lambda x: -x[0])
     return [ex for _, ex in scored[:k]]
 
-
-def cosine(a: np.ndarray, b: np.ndarray) -> float:
-    """Cosine similarity of two vectors (0 for a zero vector)."""
-    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
-    return float(a @ b / (na * nb)) if na and nb else 0.0
