@@ -215,7 +215,8 @@ def command(
     items = stratified_sample(load_subset(subset), limit, seed)
     chosen = list(MODES) if "all" in modes else list(dict.fromkeys(modes))
     out.mkdir(parents=True, exist_ok=True)
-    tag = f"{subset}-n{len(items)}-s{seed}-{Path(settings.llm.model).stem}"
+    model = Path(settings.llm.model).name.removesuffix(".gguf").replace(":", "_")
+    tag = f"{subset}-n{len(items)}-s{seed}-{model}"
     result: dict[str, Any] = {
         "subset": subset,
         "n": len(items),
