@@ -48,8 +48,10 @@ def load_triples(limit: int | None = None) -> list[dict[str, Any]]:
     return rows[:limit] if limit else rows
 
 
-async def score_triples(tool: SqlTool, triples: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Ask each question and compare the returned rows with the gold rows."""
+async def score_triples(
+    tool: SqlTool, triples: list[dict[str, Any]], progress: Path | None = None
+) -> list[dict[str, Any]]:
+    """Ask each question and compare the returned rows with the gold rows (appending each to ``progress``)."""
     out = []
     for i, t in enumerate(triples, start=1):
         i = int(t.get("i", i))
@@ -66,6 +68,9 @@ async def score_triples(tool: SqlTool, triples: list[dict[str, Any]]) -> list[di
             "gold_rows": gold, "answer": ans.answer, "seconds": round(time.perf_counter() - t0, 2),
             "attempts": ans.attempts,
         })
+        if progress is not None:
+            with progress.open("a") as f:
+                f.write(json.dumps(out[-1], default=str) + "\n")
         logger.info("sql eval %d/%d strict=%s relaxed=%s repairs=%d", i, len(triples), strict, relaxed, ans.repairs)
         stderr_console().print(f"[{i}/{len(triples)}] {'OK ' if relaxed else 'BAD'} repairs={ans.repairs} "
                                f"{t['question'][:70]}")
@@ -151,7 +156,9 @@ def command(db: str | None, limit: int | None, ids: str | None, refusals: bool, 
         if ids:
             wanted = {int(x) for x in ids.split(",") if x.strip()}
             triples = [{**t, "i": i} for i, t in enumerate(triples, start=1) if i in wanted]
-        results = asyncio.run(score_triples(tool, triples))
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "sql_eval_progress.jsonl").unlink(missing_ok=True)
+        results = asyncio.run(score_triples(tool, triples, out / "sql_eval_progress.jsonl"))
         ref = asyncio.run(run_refusals(tool, url, question_refusals)) if refusals else None
     finally:
         tool.close()
