@@ -12,6 +12,8 @@ from __future__ import annotations
 import difflib
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +76,18 @@ class GuardedQuery:
     fixes: list[str] = field(default_factory=list)
 
 
+@contextmanager
+def _quiet_sqlglot() -> Iterator[None]:
+    """Silence sqlglot's 'falling back to Command' warnings: the guard refuses those statements itself."""
+    log = logging.getLogger("sqlglot")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
 def strip_wrapping(sql: str) -> str:
     """Remove Markdown fences, a leading 'sql' tag and trailing semicolons/whitespace."""
     s = sql.strip()
@@ -106,7 +120,8 @@ class SqlGuard:
         if len(text) > MAX_SQL_CHARS or "\x00" in text:
             raise UnsafeSQLError(f"SQL longer than {MAX_SQL_CHARS} characters or with NUL bytes is refused.", sql=sql)
         try:
-            statements = [s for s in sqlglot.parse(text, read=read) if s is not None]
+            with _quiet_sqlglot():
+                statements = [s for s in sqlglot.parse(text, read=read) if s is not None]
         except SqlglotError as e:
             raise InvalidSQLError(f"SQL does not parse: {str(e).splitlines()[0][:200]}", sql=sql) from e
         if len(statements) != 1:
