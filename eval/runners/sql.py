@@ -21,6 +21,7 @@ from biomedqa.cli_common import (
 )
 from biomedqa.settings import Settings
 from biomedqa.shared_data import shared_path
+from biomedqa.testing import ScriptedChatModel
 from biomedqa.tools.sql.compare import (
     any_column_order_match,
     ordered_question,
@@ -75,6 +76,23 @@ async def score_triples(
         stderr_console().print(f"[{i}/{len(triples)}] {'OK ' if relaxed else 'BAD'} repairs={ans.repairs} "
                                f"{t['question'][:70]}")
     return out
+
+
+def replayed_model(path: Path) -> ScriptedChatModel:
+    """A model that replays the SQL drafts recorded in an earlier ``sql_eval.json``, question by question.
+
+    Prompts are engine-independent (same schema slice, types and samples), so replaying SQLite drafts on
+    PostgreSQL reproduces what the model would write there, up to repair rounds whose error text differs.
+    """
+    data = json.loads(path.read_text())
+    drafts = {r["question"]: [a.get("draft") or "" for a in r["attempts"]] for r in data["results"]}
+
+    def reply(prompt: str) -> str:
+        question = prompt.rsplit("Question:", 1)[-1].strip()
+        queue = drafts.get(question) or ["SELECT 1"]
+        return json.dumps({"sql": queue.pop(0) if len(queue) > 1 else queue[0]})
+
+    return ScriptedChatModel({'{"sql"': reply}, default='{"answer": "See the rows [1]."}', name="replay")
 
 
 async def run_refusals(tool: SqlTool, url: str, with_questions: bool) -> dict[str, Any]:
@@ -137,19 +155,21 @@ def markdown(head: dict[str, Any], results: list[dict[str, Any]], refusals: dict
               help="Include injection-through-question cases (uses the model).")
 @click.option("--answers/--no-answers", default=False,
               help="Also word each answer with the model (not scored; doubles the time).")
+@click.option("--drafts", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Replay the model's SQL drafts from an earlier sql_eval.json instead of running the model.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/sql"))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @settings_options
 @handle_errors
 def command(db: str | None, limit: int | None, ids: str | None, refusals: bool, question_refusals: bool, answers: bool,
-            out: Path, as_json: bool, **opts: Any) -> None:
+            drafts: Path | None, out: Path, as_json: bool, **opts: Any) -> None:
     """Execution accuracy on the BiomedSQL sample triples, and the SQL refusal suite."""
     from biomedqa.deps import Deps
 
     url = normalize_url(db or default_db_url() or "")
     settings = build_settings(**opts).with_overrides({"sql.url": url, "sql.answer_with_llm": answers})
     deps = Deps(settings)
-    tool = build_sql_tool(settings, deps.llm)
+    tool = build_sql_tool(settings, replayed_model(drafts) if drafts else deps.llm)
     t0 = time.perf_counter()
     try:
         triples = load_triples(limit)
@@ -164,6 +184,8 @@ def command(db: str | None, limit: int | None, ids: str | None, refusals: bool, 
         tool.close()
         deps.close()
     head = summary(results, ref, settings, url, time.perf_counter() - t0)
+    if drafts:
+        head["model"] = f"replayed drafts of {settings.llm.model} from {drafts}"
     out.mkdir(parents=True, exist_ok=True)
     (out / "sql_eval.json").write_text(json.dumps({"summary": head, "results": results, "refusals": ref},
                                                   indent=2, default=str))

@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 BUNDLED_NOTES = {"biomedsql": "biomedsql_notes.yaml"}
 N_SAMPLES = 3
 SAMPLE_CHARS = 60
+SAMPLE_SCAN_ROWS = 200
+PROMPT_TYPES = {"int": "INTEGER", "float": "REAL", "text": "TEXT", "bool": "BOOLEAN"}
 
 
 def column_kind(type_name: str) -> str:
@@ -60,14 +62,16 @@ def default_notes_for(tables: list[str]) -> SchemaNotes:
 
 
 def _samples(conn: sa.Connection, table: sa.Table, col: sa.Column[Any]) -> list[Any]:
-    stmt = sa.select(col).where(col.is_not(None)).distinct().limit(N_SAMPLES * 3)
-    values = []
+    """The first distinct values in storage order (the same on SQLite and a freshly loaded copy)."""
+    stmt = sa.select(col).where(col.is_not(None)).limit(SAMPLE_SCAN_ROWS)
+    values: list[Any] = []
     for (v,) in conn.execute(stmt):
         if isinstance(v, str):
             if not v.strip():
                 continue
             v = v if len(v) <= SAMPLE_CHARS else v[:SAMPLE_CHARS] + "…"
-        values.append(v)
+        if v not in values:
+            values.append(v)
         if len(values) >= N_SAMPLES:
             break
     return values
@@ -109,7 +113,7 @@ def render_table(table: TableInfo, columns: list[str] | None = None, with_sample
     for c in table.columns:
         if keep is not None and c.name.lower() not in keep:
             continue
-        line = f"  {c.name} {c.type}"
+        line = f"  {c.name} {PROMPT_TYPES.get(c.kind, c.type)}"
         extras = []
         if c.note:
             extras.append(c.note)
