@@ -86,3 +86,15 @@ def test_top_n_query_also_shows_the_ranking_column(guard: SqlGuard) -> None:
     assert out.startswith('SELECT "SNP", "freq" FROM') and "also selected ranking column freq" in q.fixes
     plain, _ = guard.guard(f"SELECT drugName FROM {D} ORDER BY drugName")
     assert plain.startswith('SELECT "drugName" FROM')
+
+
+def test_threshold_column_is_shown_unless_distinct_or_aggregate(guard: SqlGuard) -> None:
+    out, q = guard.guard("SELECT Gene FROM NeurodegenerativeDiseases_SMR_Genes_Full "
+                         "WHERE Disease = 'ALS' AND p_SMR_multi < 0.05")
+    assert out.startswith('SELECT "Gene", "p_SMR_multi" FROM')
+    assert "also selected threshold column p_SMR_multi" in q.fixes
+    distinct, _ = guard.guard("SELECT DISTINCT drugName FROM DrugTargets_IndicationsAndTherapeuticUses "
+                              "WHERE yearOfFirstApproval < 2000")
+    assert distinct.startswith('SELECT DISTINCT "drugName" FROM')
+    count, _ = guard.guard(f"SELECT COUNT(*) FROM {D} WHERE yearOfFirstApproval > 1990")
+    assert count.startswith("SELECT COUNT(*) FROM")

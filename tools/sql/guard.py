@@ -135,6 +135,7 @@ class SqlGuard:
         self._resolve_columns(q, sql)
         self._harmonise_booleans(q)
         self._show_ranking_column(q)
+        self._show_threshold_columns(q)
         self._cap_limit(q)
         return q
 
@@ -276,6 +277,26 @@ class SqlGuard:
                 tree.select(col.copy(), copy=False)
                 shown.add(col.name.lower())
                 q.fixes.append(f"also selected ranking column {col.name}")
+
+    def _show_threshold_columns(self, q: GuardedQuery) -> None:
+        """Also select numeric columns compared with a number in WHERE (``p < 0.05`` shows ``p``)."""
+        tree = q.tree
+        where = tree.args.get("where")
+        if not isinstance(tree, exp.Select) or where is None or tree.args.get("distinct") \
+                or tree.args.get("group") or any(isinstance(e, (exp.Star, exp.AggFunc)) or e.find(exp.AggFunc)
+                                                 for e in tree.expressions):
+            return
+        shown = {e.alias_or_name.lower() for e in tree.expressions}
+        for cmp in where.find_all(exp.GT, exp.GTE, exp.LT, exp.LTE):
+            col, lit = cmp.this, cmp.expression
+            if not isinstance(col, exp.Column):
+                col, lit = lit, col
+            kind = self.column_kind(q, col) if isinstance(col, exp.Column) else None
+            if kind and kind[1] in {"int", "float"} and isinstance(lit, exp.Literal) and not lit.is_string \
+                    and col.name.lower() not in shown:
+                tree.select(col.copy(), copy=False)
+                shown.add(col.name.lower())
+                q.fixes.append(f"also selected threshold column {col.name}")
 
     def _cap_limit(self, q: GuardedQuery) -> None:
         limit = q.tree.args.get("limit")
