@@ -23,7 +23,7 @@ def test_writes_fail_at_the_connection_even_without_the_guard(sample_db: Path) -
 
 
 def test_statement_timeout_stops_a_runaway_query(sample_db: Path) -> None:
-    runner = SqlRunner(open_engine(str(sample_db), timeout_s=0.3))
+    runner = SqlRunner(open_engine(str(sample_db), timeout_s=0.3), timeout_s=0.3)
     bomb = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c"
     with pytest.raises(SQLExecutionError, match="timeout"):
         runner.execute(bomb)
