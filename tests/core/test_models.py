@@ -25,7 +25,10 @@ def test_local_gguf_path_is_used_as_is(tmp_path: Path) -> None:
     assert resolve_gguf(str(f), tmp_path) == f
 
 
-def test_hf_reference_offline_is_clear_error(tmp_path: Path) -> None:
+def test_hf_reference_offline_is_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)  # as on a machine with no network
     with pytest.raises(ModelNotFoundError, match="could not download|bad Hugging Face"):
         resolve_gguf("hf:someone/some-model-GGUF/model.Q4_K_M.gguf", tmp_path)
 
