@@ -25,7 +25,8 @@ def route(state: AgentState, runtime: Runtime[Deps]) -> list[str]:
     """Fan out to every source the plan chose; they run in parallel and join at grade."""
     plan = state["plan"]
     nodes = ["retrieve"]
-    if "eutils" in plan.tools and runtime.context.settings.agent.use_eutils:
+    deps = runtime.context
+    if "eutils" in plan.tools and deps.settings.agent.use_eutils and deps.ncbi_available:
         nodes.append("call_tools")
     if "sql" in plan.tools and runtime.context.settings.sql.url:
         nodes.append("query_sql")

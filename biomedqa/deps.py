@@ -66,6 +66,25 @@ class Deps:
 
         return build_sql_tool(self.settings, self.llm)
 
+    @cached_property
+    def ncbi_available(self) -> bool:
+        """True when NCBI can be used: a replay recording is set, or its host resolves (checked once)."""
+        ncbi = self.settings.ncbi
+        if ncbi.replay:
+            return True
+        if ncbi.offline:
+            return False
+        import socket
+        from urllib.parse import urlparse
+
+        host = urlparse(ncbi.base_url).hostname or ""
+        try:
+            socket.getaddrinfo(host, 443)
+        except OSError:
+            logger.info("NCBI host %s does not resolve: E-utilities tools are off for this run", host)
+            return False
+        return True
+
     def built(self, name: str) -> bool:
         return name in self.__dict__
 

@@ -70,7 +70,7 @@ async def retrieve(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
         passages = [p for group in groups for p in group]
         hits = {q: [p.doc_id for p in g] for q, g in zip(queries, groups, strict=True)}
     except IndexNotFoundError as missing:
-        if not (s.agent.use_eutils and (s.ncbi.replay or not s.ncbi.offline)):
+        if not (s.agent.use_eutils and deps.ncbi_available):
             raise
         try:  # no local index: search PubMed itself (live, or from a --replay recording)
             passages, call = await _live_pubmed(deps, queries[0], s.retrieval.k)
