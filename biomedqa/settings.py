@@ -65,6 +65,9 @@ class RetrievalSettings(_Group):
     k: int = 8
     overfetch: int = Field(default=50, description="Candidates per retriever before fusion")
     rrf_k: int = 60
+    fusion: Literal["rrf", "convex"] = Field(
+        default="rrf", description="rrf: reciprocal ranks; convex: weighted sum of min-max normalised scores"
+    )
     weights: dict[str, float] = Field(default_factory=lambda: {"bm25": 1.0, "dense": 1.0})
     hyde: bool = Field(default=False, description="Expand queries with LLM-written hypothetical abstracts")
     hyde_n: int = 1

@@ -1,4 +1,5 @@
-"""Hybrid retrieval: weighted reciprocal rank fusion (RRF) of dense and BM25 rankings."""
+"""Hybrid retrieval: weighted reciprocal rank fusion (RRF, default) or a convex combination of
+min-max normalised scores (``retrieval.fusion = "convex"``) of dense and BM25 rankings."""
 
 from __future__ import annotations
 
@@ -44,8 +45,36 @@ def rrf(
     return fused, {best[g][1]: {"ranks": ranks[g]} for g in order}
 
 
+def convex(
+    rankings: Mapping[str, Ranked], weights: Mapping[str, float], groups: np.ndarray | None, k: int,
+) -> tuple[Ranked, dict[int, dict[str, object]]]:
+    """Fuse by a weighted sum of min-max normalised scores (a document missing from a list adds 0).
+
+    Returns:
+        The fused top-``k`` (row id, score) list and, per row id, the ``ranks`` each retriever gave.
+    """
+    score: dict[int, float] = {}
+    best: dict[int, tuple[int, int]] = {}
+    ranks: dict[int, dict[str, int]] = {}
+    total = sum(float(weights.get(n, 1.0)) for n in rankings) or 1.0
+    for name, ranked in rankings.items():
+        if not ranked:
+            continue
+        w = float(weights.get(name, 1.0)) / total
+        values = [s for _, s in ranked]
+        lo, span = min(values), (max(values) - min(values)) or 1.0
+        for rank, (row, s) in enumerate(ranked, 1):
+            g = int(groups[row]) if groups is not None else row
+            score[g] = score.get(g, 0.0) + w * (s - lo) / span
+            ranks.setdefault(g, {})[name] = rank
+            if g not in best or rank < best[g][0]:
+                best[g] = (rank, row)
+    order = sorted(score, key=lambda g: (-score[g], best[g][0], best[g][1]))[:k]
+    return [(best[g][1], score[g]) for g in order], {best[g][1]: {"ranks": ranks[g]} for g in order}
+
+
 class HybridRetriever(IndexRetriever):
-    """Dense + BM25, each over-fetching ``retrieval.overfetch`` candidates, fused with weighted RRF."""
+    """Dense + BM25, each over-fetching ``retrieval.overfetch`` candidates, fused by ``retrieval.fusion``."""
 
     name = "hybrid"
     source = "fused"
@@ -60,6 +89,8 @@ class HybridRetriever(IndexRetriever):
 
     def _fuse(self, dense: Ranked, bm25: Ranked, k: int) -> tuple[Ranked, dict[int, dict[str, object]]]:
         r = self.settings.retrieval
+        if r.fusion == "convex":
+            return convex({"dense": dense, "bm25": bm25}, r.weights, self.groups, k)
         return rrf({"dense": dense, "bm25": bm25}, r.weights, r.rrf_k, self.groups, k)
 
     def rank_many(self, queries: Sequence[str], k: int) -> list[Ranked]:

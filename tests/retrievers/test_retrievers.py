@@ -14,7 +14,7 @@ from biomedqa.retrievers import (
     retriever_for_index,
 )
 from biomedqa.retrievers.dense import hyde_vector
-from biomedqa.retrievers.fusion import rrf
+from biomedqa.retrievers.fusion import convex, rrf
 
 from biomedqa.errors import IndexCorruptError, IndexNotFoundError
 from biomedqa.interfaces import Embedder, Retriever
@@ -61,6 +61,14 @@ def test_rrf_weights_and_group_dedupe() -> None:
     assert extra[rows[0]]["ranks"] == {"dense": 1, "bm25": 1}
     only_bm25, _ = rrf({"dense": [(2, 0.9)], "bm25": [(3, 1.0)]}, {"dense": 0.0, "bm25": 1.0}, 60, None, 10)
     assert only_bm25[0][0] == 3
+
+
+def test_convex_fusion_normalises_scores() -> None:
+    fused, extra = convex({"dense": [(1, 0.9), (2, 0.5)], "bm25": [(2, 30.0), (3, 10.0)]},
+                          {"dense": 1.0, "bm25": 1.0}, None, 10)
+    assert [r for r, _ in fused] == [1, 2, 3]  # 1 and 2 tie at 0.5 (each tops one list); 3 scores 0
+    assert fused[1][1] == pytest.approx(0.5) and fused[2][1] == pytest.approx(0.0)
+    assert extra[2]["ranks"] == {"dense": 2, "bm25": 1}
 
 
 def test_hyde_vector_mixes_question_and_documents() -> None:
