@@ -9,7 +9,7 @@ from biomedqa.types import Citation, Passage
 
 REF_RX = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 PMID_RX = re.compile(r"\[PMID:?\s*(\d+)\]", re.I)
-_LEAD_REFS = re.compile(r"^(?:\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\]\s*)+\.?\s*")
+_LEAD_REFS = re.compile(r"^(?:\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\]\s*[,;]?\s*)+\.?\s*")
 _SENT_RX = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 _WORD_RX = re.compile(r"[a-z0-9][a-z0-9\-]+")
 STOP = frozenset(

@@ -30,9 +30,8 @@ ANSWER_FREE = """Evidence:
 {evidence}
 
 Question: {question}
-Answer in 2-4 short sentences using only the evidence. End every sentence with the number of the evidence \
-that supports it, like [1] or [2][3]. If the evidence does not answer the question, say exactly: \
-"The evidence does not answer this question."{feedback}"""
+Answer the question in 2-4 short sentences, using facts from the evidence above. End each sentence with the \
+number of the evidence passage that states it, e.g. [2].{feedback}"""
 
 ANSWER_CHOICE = """Evidence:
 {evidence}

@@ -13,13 +13,18 @@ from biomedqa.types import AnswerFormat, Message, Passage, SentenceSupport, Tool
 ToolName = Literal["pubmed", "eutils", "sql"]
 
 
-class Plan(BaseModel):
-    """What the planner decided. Constrained output of the model, or the deterministic fallback."""
+class PlanOut(BaseModel):
+    """The planner's constrained output (what the model fills in)."""
 
-    sub_questions: list[str] = Field(default_factory=list, description="At most 3 short sub-questions")
+    sub_questions: list[str] = Field(default_factory=list, max_length=3, description="At most 3 short sub-questions")
     tools: list[ToolName] = Field(default_factory=lambda: ["pubmed"], description="Sources to consult")
     needs_retrieval: bool = Field(default=True, description="False only for questions answerable without evidence")
     search_query: str = Field(default="", description="Keyword query for the literature index")
+
+
+class Plan(PlanOut):
+    """What the planner decided: the model's output after checks, or the deterministic fallback."""
+
     source: Literal["model", "fallback"] = "fallback"
 
 

@@ -10,7 +10,7 @@ from langgraph.runtime import Runtime
 
 from biomedqa.agent import prompts
 from biomedqa.agent.llm_io import call_llm, node_event
-from biomedqa.agent.state import AgentState, Plan, ToolName
+from biomedqa.agent.state import AgentState, Plan, PlanOut, ToolName
 from biomedqa.deps import Deps
 from biomedqa.types import Message
 
@@ -42,20 +42,20 @@ def contextual_query(question: str, history: list[Message]) -> str:
     return f"{previous[-1]} {question}"
 
 
-def _sanitize(plan: Plan, fallback: Plan, *, sql_available: bool, eutils_available: bool) -> Plan:
+def _sanitize(plan: PlanOut, fallback: Plan, question: str, *, sql_available: bool, eutils_available: bool) -> Plan:
     tools = [
         t for t in dict.fromkeys(plan.tools) if (t != "sql" or sql_available) and (t != "eutils" or eutils_available)
     ]
     # Keep tools the question's shape clearly calls for, even if the model forgot them.
     tools = list(dict.fromkeys([*tools, *fallback.tools]))
-    subs = [q.strip() for q in plan.sub_questions if 8 <= len(q.strip()) <= 300][:3]
-    return plan.model_copy(
-        update={
-            "tools": tools,
-            "sub_questions": subs,
-            "search_query": plan.search_query.strip()[:300] or fallback.search_query,
-            "source": "model",
-        }
+    same = question.strip().lower()
+    subs = [q.strip() for q in plan.sub_questions if 8 <= len(q.strip()) <= 300 and q.strip().lower() != same][:3]
+    return Plan(
+        tools=tools,
+        sub_questions=subs,
+        needs_retrieval=plan.needs_retrieval,
+        search_query=plan.search_query.strip()[:300] or fallback.search_query,
+        source="model",
     )
 
 
@@ -74,10 +74,10 @@ async def plan(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
     if deps.settings.agent.plan and not closed:
         note = " (configured)" if sql_ok else " (not configured: do not use)"
         msgs = prompts.chat(prompts.PLAN.format(question=question, sql_note=note), state.get("history", []))
-        got, ev = await call_llm(deps.llm, "plan", msgs, schema=Plan, max_tokens=160)
+        got, ev = await call_llm(deps.llm, "plan", msgs, schema=PlanOut, max_tokens=160)
         events.append(ev)
         if got is not None:
-            result = _sanitize(got, fb, sql_available=sql_ok, eutils_available=eutils_ok)
+            result = _sanitize(got, fb, question, sql_available=sql_ok, eutils_available=eutils_ok)
     queries = list(dict.fromkeys([contextual_query(question, state.get("history", [])), *result.sub_questions]))
     events.append(
         node_event("plan", t0, f"{result.source} plan: tools={result.tools}, {len(result.sub_questions)} sub-questions")

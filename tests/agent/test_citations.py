@@ -25,3 +25,9 @@ def test_render_uses_pmid_or_doc_id() -> None:
 def test_overlap_bounds() -> None:
     assert overlap("CFTR mutations cause cystic fibrosis [1].", EV[:1]) == 1.0
     assert overlap("Aliens built pyramids [1].", EV[:1]) == 0.0
+
+
+def test_list_style_markers_after_the_sentence() -> None:
+    s = split_sentences("Yes, CFTR is the gene mutated in cystic fibrosis. [1], [2], [3]")
+    assert s == ["Yes, CFTR is the gene mutated in cystic fibrosis. [1], [2], [3]"]
+    assert refs_in(s[0], 3) == [1, 2, 3]

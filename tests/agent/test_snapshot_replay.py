@@ -19,7 +19,7 @@ def test_saved_trace_replays_offline(deps: Deps, scripted: ScriptedChatModel, tm
     scripted.replies = {
         "Plan how to answer": json.dumps({"tools": ["pubmed"], "needs_retrieval": True, "search_query": "CFTR"}),
         "Which evidence passages help": json.dumps({"relevant": [1]}),
-        "Answer in 2-4": lambda p: p.split("<<<", 1)[1].split(".")[0] + " [1].",
+        "in 2-4 short sentences": lambda p: p.split("<<<", 1)[1].split(".")[0] + " [1].",
     }
     answer = Agent(deps=deps).ask("cystic fibrosis transmembrane conductance regulator")
     path = tmp_path / "trace.json"

@@ -18,7 +18,7 @@ def test_gene_question_uses_recorded_eutils(settings: Settings) -> None:
     )
     llm = ScriptedChatModel(
         {
-            "Answer in 2-4": "The official symbol of LMP10 is PSMB10 [1].",
+            "in 2-4 short sentences": "The official symbol of LMP10 is PSMB10 [1].",
             "Does the evidence support": json.dumps({"verdict": "supported"}),
         }
     )
@@ -58,7 +58,7 @@ def test_database_question_routes_to_sql(settings: Settings) -> None:
     llm = ScriptedChatModel(
         {
             "Plan how to answer": json.dumps({"tools": ["sql"], "needs_retrieval": False, "search_query": "drugs"}),
-            "Answer in 2-4": "The database lists metformin [1].",
+            "in 2-4 short sentences": "The database lists metformin [1].",
             "Does the evidence support": json.dumps({"verdict": "supported"}),
         }
     )

@@ -42,7 +42,7 @@ def test_ask_json_contract(small_index: str, monkeypatch: pytest.MonkeyPatch) ->
         {
             "Plan how to answer": json.dumps({"tools": ["pubmed"], "needs_retrieval": True, "search_query": "CFTR"}),
             "Which evidence passages help": json.dumps({"relevant": [1, 2]}),
-            "Answer in 2-4": answer,
+            "in 2-4 short sentences": answer,
             "Does the evidence support": json.dumps({"verdict": "supported"}),
         }
     )
