@@ -66,7 +66,7 @@ class RetrievalSettings(_Group):
     overfetch: int = Field(default=50, description="Candidates per retriever before fusion")
     rrf_k: int = 60
     fusion: Literal["rrf", "convex"] = Field(
-        default="rrf", description="rrf: reciprocal ranks; convex: weighted sum of min-max normalised scores"
+        default="convex", description="convex: weighted sum of min-max normalised scores; rrf: reciprocal ranks"
     )
     weights: dict[str, float] = Field(default_factory=lambda: {"bm25": 1.0, "dense": 1.0})
     hyde: bool = Field(default=False, description="Expand queries with LLM-written hypothetical abstracts")

@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 PARTS = ("docs.sqlite", "faiss.index", "bm25", "groups.npy")
 INSERT_BATCH = 1000
+SORT_WINDOW = 16
 
 
 def check_name(name: str) -> None:
@@ -135,7 +136,10 @@ def _embed_shards(store: DocStore, n: int, embedder: Embedder, settings: Setting
             logger.info("index build: shard %d already embedded, skipping", i)
         else:
             parts = []
-            for vecs in embed_batches(store.iter_embed_texts(lo, hi), embedder, settings.index.batch_size):
+            # hand the model SORT_WINDOW batches at a time: it sorts by length inside each call, so
+            # bigger calls mean less padding (the model still runs batch_size texts per forward pass)
+            call_size = settings.index.batch_size * SORT_WINDOW
+            for vecs in embed_batches(store.iter_embed_texts(lo, hi), embedder, call_size):
                 parts.append(vecs)
                 if prog:
                     prog.advance(task, len(vecs))

@@ -1,5 +1,8 @@
-"""Hybrid retrieval: weighted reciprocal rank fusion (RRF, default) or a convex combination of
-min-max normalised scores (``retrieval.fusion = "convex"``) of dense and BM25 rankings."""
+"""Hybrid retrieval: a convex combination of min-max normalised scores (``retrieval.fusion =
+"convex"``, the default) or weighted reciprocal rank fusion (``"rrf"``) of dense and BM25 rankings.
+
+Measured (MiniLM + BM25): convex beats RRF k=60 on SciFact dev (nDCG@10 0.734 vs 0.717) and on
+the first 500 BioASQ questions over mini-PubMed (0.876 vs 0.863)."""
 
 from __future__ import annotations
 
