@@ -164,7 +164,7 @@ def run_retrieval(settings: Settings, suite_name: str, retriever: str, *, hyde: 
     qps = len(queries) / (time.perf_counter() - t)
     metrics, per_query = evaluate(suite.qrels, results)
     run = RetrievalRun(
-        suite=suite.name, retriever=retriever, hyde=hyde, label=f"{suite.name}/{retriever}{'+hyde' if hyde else ''}",
+        suite=suite.name, retriever=retriever, hyde=hyde, label=_label(suite.name, retriever, hyde, settings),
         n_queries=len(queries), k=k, metrics=metrics, latency=latency_stats(times), throughput_qps=round(qps, 1),
         hyde_latency=latency_stats(hyde_times) if hyde else {},
         index={"name": index.name, "docs": index.info.docs, "records": index.info.records,
@@ -177,6 +177,12 @@ def run_retrieval(settings: Settings, suite_name: str, retriever: str, *, hyde: 
         run.overhead = measure_overhead(index, settings, deps.embedder, queries[:200], k=10)
     run.seconds = round(time.perf_counter() - t0, 1)
     return run
+
+
+def _label(suite: str, retriever: str, hyde: bool, settings: Settings) -> str:
+    r = settings.retrieval
+    fusion = f"-{r.fusion}" + (f"{r.rrf_k}" if r.fusion == "rrf" else "") if retriever == "hybrid" else ""
+    return f"{suite}/{retriever}{fusion}{'+hyde' if hyde else ''}"
 
 
 def save_run(run: RetrievalRun, out_dir: Path) -> Path:
