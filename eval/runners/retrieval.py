@@ -15,10 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from biomedqa.eval.datasets import SUITES, Suite, load_suite
-from biomedqa.eval.metrics import evaluate, latency_stats, results_from_passages
-from biomedqa.indexes import LocalIndex, build_index, open_index
-from biomedqa.indexes.manifest import MANIFEST, read_manifest
 from pydantic import BaseModel, Field
 
 from biomedqa.cli_common import (
@@ -28,6 +24,10 @@ from biomedqa.cli_common import (
     settings_options,
     stderr_console,
 )
+from biomedqa.eval.datasets import SUITES, Suite, load_suite
+from biomedqa.eval.metrics import evaluate, latency_stats, results_from_passages
+from biomedqa.indexes import LocalIndex, build_index, open_index
+from biomedqa.indexes.manifest import MANIFEST, read_manifest
 from biomedqa.interfaces import ChatModel, Embedder
 from biomedqa.settings import IndexSettings, Settings
 
@@ -110,8 +110,9 @@ def _search_all(retriever: Any, suite: Suite, k: int, hyde: list[list[str]] | No
 
 async def _expand_all(llm: ChatModel, settings: Settings, queries: list[str], progress: bool
                       ) -> tuple[list[list[str]], list[float]]:
-    from biomedqa.retrievers.hyde import HyDEExpander
     from rich.progress import Progress
+
+    from biomedqa.retrievers.hyde import HyDEExpander
 
     expander = HyDEExpander(llm, settings)
     out, times = [], []
@@ -143,10 +144,9 @@ def run_retrieval(settings: Settings, suite_name: str, retriever: str, *, hyde: 
         embedder: Use this embedder instead of ``settings.index.embedder``.
         llm: ChatModel for HyDE (default: the configured local model).
     """
+    from biomedqa.deps import Deps
     from biomedqa.eval.speed import measure_overhead
     from biomedqa.retrievers import retriever_for_index
-
-    from biomedqa.deps import Deps
 
     t0 = time.perf_counter()
     suite = load_suite(suite_name, limit)
