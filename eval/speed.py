@@ -13,7 +13,6 @@ from typing import Any
 
 from biomedqa.eval.metrics import latency_stats
 from biomedqa.indexes import LocalIndex
-
 from biomedqa.interfaces import Embedder
 from biomedqa.settings import Settings
 

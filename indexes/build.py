@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from biomedqa.errors import InputError
 from biomedqa.indexes import faiss_index
 from biomedqa.indexes.chunk import Doc, chunk_records
 from biomedqa.indexes.embed import embed_batches, load_embedder
@@ -35,8 +37,6 @@ from biomedqa.indexes.manifest import (
     write_manifest,
 )
 from biomedqa.indexes.store import DocStore
-
-from biomedqa.errors import InputError
 from biomedqa.interfaces import Embedder
 from biomedqa.settings import Settings
 

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from biomedqa.errors import IndexCorruptError, IndexNotFoundError
 from biomedqa.indexes import faiss_index
 from biomedqa.indexes.lexical import BM25Index, Tokenizer, TokenizerConfig
 from biomedqa.indexes.manifest import MANIFEST, IndexInfo, read_manifest, verify
 from biomedqa.indexes.store import DocStore, row_to_passage
-
-from biomedqa.errors import IndexCorruptError, IndexNotFoundError
 from biomedqa.interfaces import Embedder
 from biomedqa.settings import Settings
 from biomedqa.types import Passage

@@ -8,10 +8,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from biomedqa.indexes.chunk import Doc
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_engine, func, select
 from sqlalchemy.engine import Engine
 
+from biomedqa.indexes.chunk import Doc
 from biomedqa.types import Passage
 
 logger = logging.getLogger(__name__)

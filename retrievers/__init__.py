@@ -10,12 +10,11 @@ import logging
 from collections.abc import Callable
 
 from biomedqa.indexes import LocalIndex, open_index
+from biomedqa.interfaces import Embedder
 from biomedqa.retrievers.base import IndexRetriever
 from biomedqa.retrievers.bm25 import BM25Retriever
 from biomedqa.retrievers.dense import DenseRetriever
 from biomedqa.retrievers.fusion import HybridRetriever
-
-from biomedqa.interfaces import Embedder
 from biomedqa.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from biomedqa.indexes import LocalIndex
 
+from biomedqa.indexes import LocalIndex
 from biomedqa.settings import Settings
 from biomedqa.types import Passage
 

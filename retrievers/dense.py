@@ -7,11 +7,11 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 
 import numpy as np
+
 from biomedqa.indexes import LocalIndex
 from biomedqa.indexes.embed import normalize
-from biomedqa.retrievers.base import IndexRetriever, Ranked, collapse
-
 from biomedqa.interfaces import Embedder
+from biomedqa.retrievers.base import IndexRetriever, Ranked, collapse
 from biomedqa.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -10,11 +10,11 @@ import logging
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+
 from biomedqa.indexes import LocalIndex
 from biomedqa.retrievers.base import IndexRetriever, Ranked
 from biomedqa.retrievers.bm25 import BM25Retriever
 from biomedqa.retrievers.dense import DenseRetriever
-
 from biomedqa.settings import Settings
 from biomedqa.types import Passage
 

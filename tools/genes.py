@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import Sequence
 
+from biomedqa.errors import NCBIError
 from biomedqa.tools.eutils.client import EutilsClient
 from biomedqa.tools.eutils.records import (
     GeneRecord,
@@ -21,8 +22,6 @@ from biomedqa.tools.eutils.records import (
     omim_from_summary,
     snp_from_summary,
 )
-
-from biomedqa.errors import NCBIError
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from biomedqa.tools.eutils.client import EutilsClient
 from biomedqa.tools.eutils.parse import parse_xml
-
 from biomedqa.types import Passage
 
 logger = logging.getLogger(__name__)

@@ -3,10 +3,10 @@ from __future__ import annotations
 import math
 
 import pytest
-from biomedqa.eval.datasets import load_suite
-from biomedqa.eval.metrics import evaluate, latency_stats, results_from_passages
 
 from biomedqa.errors import ConfigError
+from biomedqa.eval.datasets import load_suite
+from biomedqa.eval.metrics import evaluate, latency_stats, results_from_passages
 from biomedqa.types import Passage
 
 

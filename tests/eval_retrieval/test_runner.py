@@ -4,13 +4,13 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from biomedqa.errors import InputError
 from biomedqa.eval.datasets import load_suite
 from biomedqa.eval.report import command as report_command
 from biomedqa.eval.report import load_runs, markdown_table
 from biomedqa.eval.runners.retrieval import command, index_name_for, run_retrieval, save_run
-from click.testing import CliRunner
-
-from biomedqa.errors import InputError
 from biomedqa.settings import Settings, get_settings
 from biomedqa.testing import HashEmbedder, ScriptedChatModel
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from biomedqa.indexes import build_index, list_indexes, open_index
 from click.testing import CliRunner
 
 from biomedqa.errors import IndexCorruptError, IndexNotFoundError, InputError
+from biomedqa.indexes import build_index, list_indexes, open_index
 from biomedqa.settings import Settings
 from biomedqa.testing import HashEmbedder
 

@@ -5,10 +5,10 @@ import json
 from pathlib import Path
 
 import pytest
-from biomedqa.indexes.chunk import chunk_record, chunk_records, word_windows
-from biomedqa.indexes.ingest import IngestReport, Record, detect_format, iter_records
 
 from biomedqa.errors import InputError
+from biomedqa.indexes.chunk import chunk_record, chunk_records, word_windows
+from biomedqa.indexes.ingest import IngestReport, Record, detect_format, iter_records
 
 
 def test_jsonl_reports_bad_lines_with_file_and_line(tmp_path: Path) -> None:

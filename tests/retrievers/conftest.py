@@ -5,9 +5,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from biomedqa.indexes import LocalIndex, build_index, open_index
 from biomedqa.indexes.embed import load_embedder
-
 from biomedqa.interfaces import Embedder
 from biomedqa.settings import Settings, get_settings
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from biomedqa.retrievers.hyde import PROMPT_VERSION, HyDEExpander, clean_abstract, hyde_search
-
 from biomedqa.settings import Settings
 from biomedqa.testing import ListRetriever, ScriptedChatModel
 from biomedqa.types import Passage

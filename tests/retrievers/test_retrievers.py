@@ -5,7 +5,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from biomedqa.errors import IndexCorruptError, IndexNotFoundError
 from biomedqa.indexes import LocalIndex, build_index
+from biomedqa.interfaces import Embedder, Retriever
 from biomedqa.retrievers import (
     BM25Retriever,
     DenseRetriever,
@@ -15,9 +18,6 @@ from biomedqa.retrievers import (
 )
 from biomedqa.retrievers.dense import hyde_vector
 from biomedqa.retrievers.fusion import convex, rrf
-
-from biomedqa.errors import IndexCorruptError, IndexNotFoundError
-from biomedqa.interfaces import Embedder, Retriever
 from biomedqa.settings import Settings
 from biomedqa.testing import HashEmbedder
 

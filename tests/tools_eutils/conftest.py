@@ -7,12 +7,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from biomedqa.settings import NCBISettings, Settings, get_settings
 from biomedqa.tools.eutils import build_eutils
 from biomedqa.tools.eutils.client import EutilsClient
 from biomedqa.tools.eutils.ratelimit import ManualClock, RateLimiter
 from biomedqa.tools.eutils.toolbox import EutilsToolbox
-
-from biomedqa.settings import NCBISettings, Settings, get_settings
 
 GENETURING_CACHE = ("genegpt_geneturing", "api_response_cache.jsonl.gz")
 

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from biomedqa.errors import BlastError
+from biomedqa.shared_data import shared_data_dir
 from biomedqa.tools.eutils.blast import (
     BlastClient,
     BlastTiming,
@@ -20,9 +23,6 @@ from biomedqa.tools.eutils.blast import (
 from biomedqa.tools.eutils.client import EutilsClient
 from biomedqa.tools.eutils.ratelimit import ManualClock
 from biomedqa.tools.eutils.toolbox import EutilsToolbox
-
-from biomedqa.errors import BlastError
-from biomedqa.shared_data import shared_data_dir
 
 SEQ = ("ATTCTGCCTTTAGTAATTTGATGACAGAGACTTCTTGGGAACCACAGCCAGGGAGCCACCCTTTACTCCACCAACAGGTGGCTTATATCCAATCTGAGAAAG"
        "AAAGAAAAAAAAAAAAGTATTTCTCT")

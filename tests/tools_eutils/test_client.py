@@ -8,10 +8,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from biomedqa.tools.eutils.client import EutilsClient
-from biomedqa.tools.eutils.ratelimit import ManualClock, RateLimiter
 
 from biomedqa.errors import NCBIError, NCBIResponseError
+from biomedqa.tools.eutils.client import EutilsClient
+from biomedqa.tools.eutils.ratelimit import ManualClock, RateLimiter
 
 Make = Callable[..., EutilsClient]
 OK_JSON = '{"header":{"type":"esearch"},"esearchresult":{"count":"1","idlist":["5699"]}}'

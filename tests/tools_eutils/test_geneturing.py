@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from biomedqa.eval.runners.geneturing import command, load_questions, normalize, score
 from click.testing import CliRunner
+
+from biomedqa.eval.runners.geneturing import command, load_questions, normalize, score
 
 
 @pytest.mark.parametrize("pred,gold,task,expected", [

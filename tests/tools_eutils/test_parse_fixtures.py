@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from biomedqa.tools.eutils.parse import parse_json, parse_xml, salvage_esummary
 
 from biomedqa.errors import NCBIResponseError
 from biomedqa.shared_data import shared_data_dir
+from biomedqa.tools.eutils.parse import parse_json, parse_xml, salvage_esummary
 
 FIXTURES = shared_data_dir() / "eutils_fixtures"
 FILES = sorted(p for d in ("biopython_Tests_Entrez", "biopython_Tests_Entrez_removed") for p in (FIXTURES / d).iterdir())

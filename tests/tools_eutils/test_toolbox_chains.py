@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+from biomedqa.settings import Settings
+from biomedqa.testing import ScriptedChatModel
 from biomedqa.tools.eutils import build_eutils
 from biomedqa.tools.eutils.chains import GeneAnswer, answer_gene_question
 from biomedqa.tools.eutils.routing import route
 from biomedqa.tools.eutils.toolbox import EutilsToolbox
-
-from biomedqa.settings import Settings
-from biomedqa.testing import ScriptedChatModel
 
 
 def test_specs_are_json_schemas(toolbox: EutilsToolbox) -> None:

@@ -9,14 +9,14 @@ import asyncio
 import logging
 
 import httpx
+
+from biomedqa.settings import Settings
 from biomedqa.tools.eutils.blast import BlastClient, BlastTiming
 from biomedqa.tools.eutils.client import EutilsClient
 from biomedqa.tools.eutils.ratelimit import RateLimiter
 from biomedqa.tools.eutils.record import RecordingTransport
 from biomedqa.tools.eutils.replay import ReplayStore, ReplayTransport
 from biomedqa.tools.eutils.toolbox import EutilsToolbox
-
-from biomedqa.settings import Settings
 
 logger = logging.getLogger(__name__)
 

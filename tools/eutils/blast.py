@@ -11,10 +11,10 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 
-from biomedqa.tools.eutils.client import EutilsClient
 from pydantic import BaseModel, Field
 
 from biomedqa.errors import BlastError
+from biomedqa.tools.eutils.client import EutilsClient
 
 logger = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]

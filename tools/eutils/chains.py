@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 from typing import Any, Literal
 
-from biomedqa.tools.eutils.recipes import RECIPES, Run
-from biomedqa.tools.eutils.routing import route
 from pydantic import BaseModel, Field
 
 from biomedqa.interfaces import ChatModel
+from biomedqa.tools.eutils.recipes import RECIPES, Run
+from biomedqa.tools.eutils.routing import route
 from biomedqa.types import Message, Passage, ToolCall
 
 logger = logging.getLogger(__name__)

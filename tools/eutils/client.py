@@ -12,9 +12,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
-from biomedqa.tools.eutils.keys import canonical_key
-from biomedqa.tools.eutils.parse import parse_json, parse_xml
-from biomedqa.tools.eutils.ratelimit import RateLimiter
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -25,6 +22,9 @@ from tenacity import (
 
 from biomedqa.errors import NCBIError
 from biomedqa.settings import NCBISettings
+from biomedqa.tools.eutils.keys import canonical_key
+from biomedqa.tools.eutils.parse import parse_json, parse_xml
+from biomedqa.tools.eutils.ratelimit import RateLimiter
 
 logger = logging.getLogger(__name__)
 POST_OVER_CHARS = 1800

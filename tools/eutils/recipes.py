@@ -13,7 +13,6 @@ from typing import Any
 
 from biomedqa.tools.eutils.blast import BlastHit
 from biomedqa.tools.eutils.records import GeneRecord, OmimRecord, SnpRecord
-
 from biomedqa.types import Passage, ToolCall
 
 logger = logging.getLogger(__name__)

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+
 from biomedqa.tools.eutils.keys import service_of
 
 logger = logging.getLogger(__name__)

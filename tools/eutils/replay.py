@@ -21,9 +21,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
-from biomedqa.tools.eutils.keys import canonical_key, loose_keys, requested_retmax, service_of
 
 from biomedqa.errors import ConfigError, ReplayMissError
+from biomedqa.tools.eutils.keys import canonical_key, loose_keys, requested_retmax, service_of
 
 logger = logging.getLogger(__name__)
 ALIASES = {"geneturing": ("genegpt_geneturing", "api_response_cache.jsonl.gz"),

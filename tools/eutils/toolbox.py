@@ -10,14 +10,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+from pydantic import BaseModel, Field, ValidationError
+
+from biomedqa.errors import BiomedQAError
 from biomedqa.tools import genes, pubmed
 from biomedqa.tools.eutils.blast import BlastClient, BlastHit
 from biomedqa.tools.eutils.client import EutilsClient
 from biomedqa.tools.eutils.records import GeneRecord, OmimRecord, SnpRecord
 from biomedqa.tools.eutils.replay import ReplayTransport
-from pydantic import BaseModel, Field, ValidationError
-
-from biomedqa.errors import BiomedQAError
 from biomedqa.types import Passage, ToolCall
 
 logger = logging.getLogger(__name__)
