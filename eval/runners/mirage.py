@@ -68,6 +68,8 @@ def failure_kind(row: dict[str, Any]) -> str | None:
     if row["correct"]:
         return None
     gold = set(row.get("gold_pmids", []))
+    if not row["retrieved"]:
+        return "no retrieval (cot)"
     if gold and not gold & set(row["retrieved"]):
         return "retrieval miss"
     if gold and not gold & set(row["evidence"]):

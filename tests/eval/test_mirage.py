@@ -35,5 +35,6 @@ def test_failure_breakdown_and_summary() -> None:
     for r in rows:
         r["failure"] = failure_kind(r)
     assert [r["failure"] for r in rows] == [None, "retrieval miss", "grading drop", "generation error"]
+    assert failure_kind({**rows[1], "retrieved": []}) == "no retrieval (cot)"
     s = summarize(rows)
     assert s["accuracy"] == 0.25 and s["citation_precision"] == 1.0 and s["cited_outside_evidence"] == 0
