@@ -18,6 +18,9 @@ STOP = frozenset(
     "into about over under between among such other more most less least very both each all any some has have "
     "had do does did evidence study studies patients results showed show shows".split()
 )
+_MARKER_RUN = re.compile(
+    r"(?:\s*[,;]?\s*(?:\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\]|\[PMID:?\s*\d+\]))+", re.I
+)
 NO_ANSWER = "The evidence does not answer this question."
 
 
@@ -44,7 +47,10 @@ def refs_in(sentence: str, n_evidence: int) -> list[int]:
 
 
 def strip_refs(sentence: str) -> str:
-    return PMID_RX.sub("", REF_RX.sub("", sentence)).replace(" .", ".").strip()
+    """The sentence without [n] / [PMID:n] markers and the commas or spaces between them."""
+    text = _MARKER_RUN.sub("", sentence)
+    text = re.sub(r"\s+([.,;!?])", r"\1", text)
+    return re.sub(r"([.!?])[.,;]+$", r"\1", text.strip()).strip()
 
 
 def render(sentence: str, refs: Sequence[int], evidence: Sequence[Passage]) -> str:

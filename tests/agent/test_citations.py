@@ -31,3 +31,9 @@ def test_list_style_markers_after_the_sentence() -> None:
     s = split_sentences("Yes, CFTR is the gene mutated in cystic fibrosis. [1], [2], [3]")
     assert s == ["Yes, CFTR is the gene mutated in cystic fibrosis. [1], [2], [3]"]
     assert refs_in(s[0], 3) == [1, 2, 3]
+
+
+def test_render_drops_separators_between_markers() -> None:
+    s = "Yes, CFTR is the gene mutated in cystic fibrosis. [1], [2]"
+    assert render(s, [1, 2], EV) == "Yes, CFTR is the gene mutated in cystic fibrosis [PMID:111][gene:1080]."
+    assert render("CFTR [1], [2] causes CF.", [1], EV) == "CFTR causes CF [PMID:111]."
