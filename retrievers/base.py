@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 import numpy as np
@@ -39,7 +40,7 @@ def collapse(ids: np.ndarray, scores: np.ndarray, groups: np.ndarray | None, k: 
     return out
 
 
-class IndexRetriever:
+class IndexRetriever(ABC):
     """Base class: subclasses implement :meth:`rank_many` (and :meth:`rank_expanded`)."""
 
     name = "base"
@@ -61,13 +62,13 @@ class IndexRetriever:
         ratio = self.index.info.chunks_per_record
         return math.ceil(k * min(4.0, 1.0 + 2.0 * (ratio - 1.0))) + 5
 
+    @abstractmethod
     def rank_many(self, queries: Sequence[str], k: int) -> list[Ranked]:
         """Collapsed (row id, score) lists for each query."""
-        raise NotImplementedError
 
+    @abstractmethod
     def rank_expanded(self, query: str, expansions: Sequence[str], k: int) -> Ranked:
         """Collapsed (row id, score) list for a query with HyDE expansions."""
-        raise NotImplementedError
 
     def to_passages(self, ranked: Ranked, extra: dict[int, dict[str, object]] | None = None) -> list[Passage]:
         """Passages for one ranked list, with ``meta['rank']`` (1-based) and retriever ``source``."""
