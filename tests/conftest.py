@@ -51,8 +51,9 @@ def minipubmed_slice(shared_data: Path) -> list[dict[str, str]]:
 
 @pytest.fixture
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Default settings with home in a temp dir; the model cache stays the user's (assembled once)."""
+    """Default settings with home and caches (embeddings, HyDE) in a temp dir."""
     monkeypatch.setenv("BIOMEDQA_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("BIOMEDQA_CACHE_DIR", str(tmp_path / "cache"))
     return get_settings("default")
 
 
