@@ -7,7 +7,6 @@ a local sentence-transformers folder, or a Hugging Face model id.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import importlib.util
 import logging
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from biomedqa.errors import ModelNotFoundError
+from biomedqa.hashing import sha256_file
 
 logger = logging.getLogger(__name__)
 
@@ -102,14 +102,6 @@ def _module_dir(module: str) -> Path | None:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _assemble(spec: GGUFSpec, dest: Path) -> Path:
     paths = []
     for mod in spec.parts:
@@ -126,7 +118,7 @@ def _assemble(spec: GGUFSpec, dest: Path) -> Path:
         for p in paths:
             with p.open("rb") as f:
                 shutil.copyfileobj(f, out, 1 << 22)
-    if spec.sha256 and (got := _sha256(tmp)) != spec.sha256:
+    if spec.sha256 and (got := sha256_file(tmp)) != spec.sha256:
         tmp.unlink(missing_ok=True)
         raise ModelNotFoundError(
             f"assembled {spec.name} has sha256 {got[:12]}…, expected {spec.sha256[:12]}….",

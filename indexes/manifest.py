@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -13,21 +12,13 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from biomedqa.errors import IndexCorruptError
+from biomedqa.hashing import sha256_file
 
 logger = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
 VERIFY_SHA_MAX_BYTES = 1 << 30  # hash files on open when the index is smaller than this
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in 4 MiB blocks."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 class SourceFile(BaseModel):

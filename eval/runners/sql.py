@@ -19,6 +19,7 @@ from biomedqa.cli_common import (
     settings_options,
     stderr_console,
 )
+from biomedqa.hashing import sha256_file
 from biomedqa.settings import Settings
 from biomedqa.shared_data import shared_path
 from biomedqa.testing import ScriptedChatModel
@@ -31,7 +32,6 @@ from biomedqa.tools.sql.compare import (
 from biomedqa.tools.sql.connect import normalize_url, sqlite_path
 from biomedqa.tools.sql.refusals import (
     content_fingerprint,
-    file_sha256,
     run_model_sql_cases,
     run_question_cases,
     run_sql_cases,
@@ -98,11 +98,11 @@ def replayed_model(path: Path) -> ScriptedChatModel:
 async def run_refusals(tool: SqlTool, url: str, with_questions: bool) -> dict[str, Any]:
     """The refusal suite with database checksums taken before and after."""
     path = sqlite_path(url)
-    before = {"file_sha256": file_sha256(path) if path else None, "content": content_fingerprint(tool.engine)}
+    before = {"file_sha256": sha256_file(path) if path else None, "content": content_fingerprint(tool.engine)}
     cases = run_sql_cases(tool) + await run_model_sql_cases(tool)
     if with_questions:
         cases += await run_question_cases(tool)
-    after = {"file_sha256": file_sha256(path) if path else None, "content": content_fingerprint(tool.engine)}
+    after = {"file_sha256": sha256_file(path) if path else None, "content": content_fingerprint(tool.engine)}
     return {**summarize(cases), "unchanged": before == after, "before": before, "after": after,
             "details": [c.model_dump() for c in cases]}
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from biomedqa.hashing import sha256_file
 from biomedqa.settings import Settings, get_settings
 from biomedqa.testing import ScriptedChatModel
 from biomedqa.tools.sql import SqlTool, build_sql_tool
-from biomedqa.tools.sql.refusals import file_sha256
 
 REPO = Path(__file__).resolve().parents[2]
 ToolFactory = Callable[..., SqlTool]
@@ -24,9 +24,9 @@ ToolFactory = Callable[..., SqlTool]
 def sample_db(shared_data: Path) -> Iterator[Path]:
     """The shared sample DB; its sha256 must be the same after the whole session."""
     path = shared_data / "derived" / "biomedsql" / "biomedsql_sample.sqlite"
-    before = file_sha256(path)
+    before = sha256_file(path)
     yield path
-    assert file_sha256(path) == before, "the sample database was modified"
+    assert sha256_file(path) == before, "the sample database was modified"
 
 
 @pytest.fixture(scope="session")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from biomedqa.hashing import sha256_file
 from biomedqa.testing import ScriptedChatModel
 from biomedqa.tools.sql.refusals import (
     HOSTILE_QUESTIONS,
     HOSTILE_SQL,
     content_fingerprint,
-    file_sha256,
     run_model_sql_cases,
     run_question_cases,
     run_sql_cases,
@@ -22,14 +22,14 @@ from .conftest import ToolFactory, sql_json
 async def test_refusal_suite_leaves_the_database_byte_identical(make_tool: ToolFactory, sample_db: Path) -> None:
     assert len(HOSTILE_SQL) >= 30
     tool = make_tool("SELECT 1")
-    before, fingerprint = file_sha256(sample_db), content_fingerprint(tool.engine)
+    before, fingerprint = sha256_file(sample_db), content_fingerprint(tool.engine)
     cases = run_sql_cases(tool) + await run_model_sql_cases(tool)
     summary = summarize(cases)
     assert summary["failed"] == [] and summary["cases"] == 2 * len(HOSTILE_SQL)
     refused = {c.id for c in cases if c.outcome == "refused"}
     assert {"drop", "attach", "pragma-write", "load-extension", "stacked", "recursive-cte"} <= refused
     assert all(c.rows <= tool.settings.row_limit for c in cases)
-    assert file_sha256(sample_db) == before and content_fingerprint(tool.engine) == fingerprint
+    assert sha256_file(sample_db) == before and content_fingerprint(tool.engine) == fingerprint
 
 
 async def test_injected_questions_with_an_obedient_model(make_tool: ToolFactory, sample_db: Path) -> None:
@@ -43,9 +43,9 @@ async def test_injected_questions_with_an_obedient_model(make_tool: ToolFactory,
                              "ParkinsonDisease_CompleteGeneData_No23andMe b"}
     replies = {q: sql_json(evil[cid]) for cid, q in HOSTILE_QUESTIONS}
     tool.llm = ScriptedChatModel({q[-40:]: r for q, r in replies.items()}, default='{"answer": "rows [1]"}')
-    before = file_sha256(sample_db)
+    before = sha256_file(sample_db)
     cases = await run_question_cases(tool)
     assert [c.ok for c in cases] == [True] * len(HOSTILE_QUESTIONS)
     assert sum(c.outcome == "refused" for c in cases) == 5
     assert not Path("/tmp/biomedqa_evil.db").exists()
-    assert file_sha256(sample_db) == before
+    assert sha256_file(sample_db) == before

@@ -7,7 +7,6 @@ import hashlib
 import json
 import logging
 import time
-from pathlib import Path
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -99,11 +98,6 @@ class RefusalCase(BaseModel):
     sql: str | None = None
     rows: int = 0
     seconds: float = 0.0
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def content_fingerprint(engine: sa.Engine) -> str:
