@@ -51,11 +51,11 @@ async def call_llm(
 
 
 async def score_choices(
-    llm: ChatModel, node: str, messages: Sequence[Message], choices: Sequence[str]
+    llm: ChatModel, node: str, messages: Sequence[Message], choices: Sequence[str], answer_prefix: str = ""
 ) -> tuple[dict[str, float], TraceEvent]:
-    """Log-probabilities of each option letter as the next token."""
+    """Log-probabilities of each option letter as the next token of the reply (after ``answer_prefix``)."""
     t0 = time.perf_counter()
-    scores = await llm.logprob_choices(messages, choices)
+    scores = await llm.logprob_choices(messages, choices, answer_prefix=answer_prefix)
     ev = TraceEvent(
         kind="llm",
         name=node,
@@ -64,6 +64,7 @@ async def score_choices(
             "prompt": prompt_text(messages),
             "reply": max(scores, key=scores.__getitem__),
             "scores": scores,
+            "answer_prefix": answer_prefix,
             "schema": "logprobs",
             "perf": dict(getattr(llm, "last_perf", {})),
         },

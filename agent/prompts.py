@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from biomedqa.agent.focus import focus
 from biomedqa.types import Message, Passage
 
-PROMPT_VERSION = "2026-11-23.1"
+PROMPT_VERSION = "2026-11-23.2"
 
 SYSTEM = (
     "You are biomedqa, a careful biomedical research assistant. Answer only from the evidence given. "
@@ -58,6 +59,9 @@ Does the evidence support the claim? Return JSON {{"verdict": "supported" | "par
 REFORMULATE = """The search for this question found too little evidence: {question}
 Write a better short keyword search query (synonyms, gene or drug names). Return JSON {{"query": "..."}}."""
 
+# The reply is started for the model, so the option letter is scored where the answer is stated.
+CHOICE_PREFIX = "The correct option is"
+
 COT_CHOICE = """Question: {question}
 Options:
 {options}
@@ -70,12 +74,14 @@ def fence(text: str, limit: int) -> str:
     return text.replace("<<<", "‹‹‹").replace(">>>", "›››")
 
 
-def evidence_block(passages: Sequence[Passage], limit: int) -> str:
+def evidence_block(passages: Sequence[Passage], limit: int, question: str = "") -> str:
+    """Numbered, fenced passages; with ``question``, each long passage is cut to its best-matching sentences."""
     lines = []
     for i, p in enumerate(passages, 1):
         ref = f"PMID {p.pmid}" if p.pmid else p.doc_id
         title = f"{fence(p.title, 200)}. " if p.title else ""
-        lines.append(f"[{i}] ({ref}) <<<{title}{fence(p.text, limit)}>>>")
+        body = focus(p.text, question, limit) if question else p.text
+        lines.append(f"[{i}] ({ref}) <<<{title}{fence(body, limit)}>>>")
     return "\n".join(lines)
 
 

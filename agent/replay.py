@@ -51,7 +51,7 @@ class ReplayChatModel:
         for piece in re.findall(r"\S+\s*", self._next(messages)["reply"]):
             yield piece
 
-    async def logprob_choices(self, messages: Sequence[Message], choices: Sequence[str]) -> dict[str, float]:
+    async def logprob_choices(self, messages: Sequence[Message], choices: Sequence[str], **_: Any) -> dict[str, float]:
         return {c: float(v) for c, v in self._next(messages)["scores"].items() if c in choices}
 
 

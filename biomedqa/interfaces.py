@@ -62,8 +62,13 @@ class ChatModel(Protocol):
         """Yield text pieces as they are generated."""
         ...
 
-    async def logprob_choices(self, messages: Sequence[Message], choices: Sequence[str]) -> dict[str, float]:
-        """Log-probability of each short continuation (e.g. option letters) after the prompt."""
+    async def logprob_choices(
+        self, messages: Sequence[Message], choices: Sequence[str], *, answer_prefix: str = ""
+    ) -> dict[str, float]:
+        """Log-probability of each short continuation (e.g. option letters) after the prompt.
+
+        ``answer_prefix`` starts the assistant's reply ("The answer is"), so the choices are scored
+        where the model actually states its answer rather than at the first token of a free reply."""
         ...
 
 

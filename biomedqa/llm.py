@@ -233,12 +233,14 @@ class LlamaChatModel:
         )
         return str(fmt(messages=[m.model_dump() for m in messages]).prompt)
 
-    def logprob_choices_sync(self, messages: Sequence[Message], choices: Sequence[str]) -> dict[str, float]:
+    def logprob_choices_sync(
+        self, messages: Sequence[Message], choices: Sequence[str], answer_prefix: str = ""
+    ) -> dict[str, float]:
         import numpy as np
 
         with self._lock:
             llm = self.load()
-            prompt = self._format_prompt(messages)
+            prompt = self._format_prompt(messages) + answer_prefix
             tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
             # Reuse the KV cache for the shared prefix, then evaluate the rest.
             prefix = 0
@@ -261,5 +263,7 @@ class LlamaChatModel:
             out[c] = float(np.logaddexp.reduce(vals)) if vals else float("-inf")
         return out
 
-    async def logprob_choices(self, messages: Sequence[Message], choices: Sequence[str]) -> dict[str, float]:
-        return await asyncio.to_thread(self.logprob_choices_sync, messages, choices)
+    async def logprob_choices(
+        self, messages: Sequence[Message], choices: Sequence[str], *, answer_prefix: str = ""
+    ) -> dict[str, float]:
+        return await asyncio.to_thread(self.logprob_choices_sync, messages, choices, answer_prefix)

@@ -67,7 +67,9 @@ class ScriptedChatModel:
         for piece in re.findall(r"\S+\s*", self._reply(messages)):
             yield piece
 
-    async def logprob_choices(self, messages: Sequence[Message], choices: Sequence[str]) -> dict[str, float]:
+    async def logprob_choices(
+        self, messages: Sequence[Message], choices: Sequence[str], *, answer_prefix: str = ""
+    ) -> dict[str, float]:
         text = self._reply(messages).strip()
         return {c: (0.0 if text.startswith(c) else -10.0) for c in choices}
 

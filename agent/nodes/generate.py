@@ -52,7 +52,7 @@ async def _free(state: AgentState, deps: Deps, runtime: Runtime[Deps]) -> tuple[
         return Draft(text=NO_ANSWER), []
     feedback = state.get("feedback", "")
     user = prompts.ANSWER_FREE.format(
-        evidence=prompts.evidence_block(evidence, deps.settings.agent.evidence_chars),
+        evidence=prompts.evidence_block(evidence, deps.settings.agent.evidence_chars, question=state["question"]),
         question=state["question"],
         feedback=f"\n{feedback}" if feedback else "",
     )
@@ -65,14 +65,16 @@ async def _free(state: AgentState, deps: Deps, runtime: Runtime[Deps]) -> tuple[
 async def _closed(state: AgentState, deps: Deps, runtime: Runtime[Deps]) -> tuple[Draft, list[TraceEvent]]:
     options = options_for(state)
     evidence = state.get("evidence", [])
-    block = prompts.evidence_block(evidence, deps.settings.agent.evidence_chars)
+    block = prompts.evidence_block(evidence, deps.settings.agent.evidence_chars, question=state["question"])
     if evidence:
         user = prompts.ANSWER_CHOICE.format(
             evidence=block, question=state["question"], options=prompts.options_block(options)
         )
     else:
         user = prompts.COT_CHOICE.format(question=state["question"], options=prompts.options_block(options))
-    scores, ev = await score_choices(deps.llm, "choose", prompts.chat(user), list(options))
+    scores, ev = await score_choices(
+        deps.llm, "choose", prompts.chat(user), list(options), answer_prefix=prompts.CHOICE_PREFIX
+    )
     choice = max(scores, key=scores.__getitem__)
     events = [ev]
     text = f"{choice}. {options[choice]}"

@@ -44,7 +44,7 @@ async def grade(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
     closed = state.get("format", "free") != "free"
     if deps.settings.agent.grade and lit:
         # Same evidence rendering as generate's prompt, so llama.cpp reuses the KV cache of the prefix.
-        block = prompts.evidence_block(lit, deps.settings.agent.evidence_chars)
+        block = prompts.evidence_block(lit, deps.settings.agent.evidence_chars, question=state["question"])
         msgs = prompts.chat(prompts.GRADE.format(question=state["question"], evidence=block))
         got, ev = await call_llm(deps.llm, "grade", msgs, schema=Relevant, max_tokens=48)
         events.append(ev)

@@ -41,7 +41,9 @@ async def check_sentence(sentence: str, state: AgentState, deps: Deps) -> tuple[
         return SentenceSupport(sentence=sentence, doc_ids=ids, verdict=verdict, reason=f"overlap {score:.2f}"), []
     msgs = prompts.chat(
         prompts.VERIFY.format(
-            sentence=strip_refs(sentence), evidence=prompts.evidence_block(cited, deps.settings.agent.evidence_chars)
+            sentence=strip_refs(sentence), evidence=prompts.evidence_block(
+                cited, deps.settings.agent.evidence_chars, question=strip_refs(sentence)
+            )
         )
     )
     got, ev = await call_llm(deps.llm, "verify", msgs, schema=VerdictOut, max_tokens=16)

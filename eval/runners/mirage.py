@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from biomedqa.cli_common import build_settings, echo_json, handle_errors, settings_options, stderr_console
+from biomedqa.deps import Deps
 from biomedqa.errors import ConfigError
 from biomedqa.settings import Settings
 from biomedqa.shared_data import shared_path
@@ -132,14 +133,8 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-async def run_mode(settings: Settings, items: list[dict[str, Any]], mode: str, journal: Path) -> list[dict[str, Any]]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from biomedqa.api import Agent
-    from biomedqa.deps import Deps
-    from biomedqa.testing import ListRetriever
-
-    done = {}
+def _read_journal(journal: Path) -> dict[str, dict[str, Any]]:
+    done: dict[str, dict[str, Any]] = {}
     if journal.exists():
         for line in journal.read_text().splitlines():
             try:
@@ -147,30 +142,61 @@ async def run_mode(settings: Settings, items: list[dict[str, Any]], mode: str, j
                 done[r["qid"]] = r
             except json.JSONDecodeError:
                 continue  # a torn last line from a killed run
-    s = mode_settings(settings, mode)
-    deps = Deps(s, retriever=ListRetriever([])) if mode == "cot" else Deps(s)
-    agent = Agent(deps=deps)
-    todo = [it for it in items if it["qid"] not in done]
-    with (
-        journal.open("a") as out,
-        Progress(
-            TextColumn(f"mirage {mode}"),
+    return done
+
+
+async def run_modes(
+    settings: Settings,
+    items: list[dict[str, Any]],
+    modes: list[str],
+    journals: dict[str, Path],
+    deps: Deps | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """Run every mode on each question in turn (one model and index shared by all modes).
+
+    Interleaving lets llama.cpp reuse the KV cache of the evidence prefix between the rag prompt and
+    the agent's grading prompt, and keeps partial results comparable across modes when a run stops.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from biomedqa.api import Agent
+    from biomedqa.testing import ListRetriever
+
+    shared = deps or Deps(settings)
+    done = {mode: _read_journal(journals[mode]) for mode in modes}
+    agents = {}
+    for mode in modes:
+        s = mode_settings(settings, mode)
+        retriever = ListRetriever([]) if mode == "cot" else shared.retriever
+        agents[mode] = Agent(deps=Deps(s, llm=shared.llm, retriever=retriever))
+    todo = [it for it in items if any(it["qid"] not in done[m] for m in modes)]
+    outs = {mode: journals[mode].open("a") for mode in modes}
+    try:
+        with Progress(
+            TextColumn(f"mirage {'+'.join(modes)}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
             console=stderr_console(),
-        ) as bar,
-    ):
-        task = bar.add_task(mode, total=len(items), completed=len(items) - len(todo))
-        for it in todo:
-            t0 = time.perf_counter()
-            answer = await agent.aask(it["question"], options=it["options"])
-            row = score_row(it, answer, time.perf_counter() - t0)
-            out.write(json.dumps(row) + "\n")
-            out.flush()
-            done[it["qid"]] = row
-            bar.advance(task)
-    return [done[it["qid"]] for it in items]
+        ) as bar:
+            task = bar.add_task("mirage", total=len(items), completed=len(items) - len(todo))
+            for it in todo:
+                for mode in modes:
+                    if it["qid"] in done[mode]:
+                        continue
+                    t0 = time.perf_counter()
+                    answer = await agents[mode].aask(it["question"], options=it["options"])
+                    row = score_row(it, answer, time.perf_counter() - t0)
+                    outs[mode].write(json.dumps(row) + "\n")
+                    outs[mode].flush()
+                    done[mode][it["qid"]] = row
+                bar.advance(task)
+    finally:
+        for f in outs.values():
+            f.close()
+        if deps is None:
+            shared.close()
+    return {mode: [done[mode][it["qid"]] for it in items] for mode in modes}
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -228,8 +254,8 @@ def command(
         "k": settings.retrieval.k,
         "modes": {},
     }
-    for mode in chosen:
-        rows = asyncio.run(run_mode(settings, items, mode, out / f"{tag}-{mode}.jsonl"))
+    journals = {mode: out / f"{tag}-{mode}.jsonl" for mode in chosen}
+    for mode, rows in asyncio.run(run_modes(settings, items, chosen, journals)).items():
         result["modes"][mode] = summarize(rows)
     (out / f"{tag}.json").write_text(json.dumps(result, indent=2))
     (out / f"{tag}.md").write_text(markdown(result))
