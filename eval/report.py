@@ -62,7 +62,9 @@ def load_runs(paths: Sequence[Path]) -> list[Any]:
         elif p.is_file():
             files.append(p)
         else:
-            raise InputError(f"run file {p} does not exist.", hint="Pass JSON files written by biomedqa eval retrieval.")
+            raise InputError(
+                f"run file {p} does not exist.", hint="Pass JSON files written by biomedqa eval retrieval."
+            )
     runs = []
     for f in files:
         try:

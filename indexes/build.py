@@ -230,7 +230,8 @@ def build_index(paths: Sequence[Path], name: str, settings: Settings, *, embedde
     files_sha, sizes = checksum_files(root)
     seconds = time.perf_counter() - t0
     info = IndexInfo(
-        name=name, path=str(root), embedder=emb.name, dim=emb.dim, docs=n, records=report.records, kind=settings.index.kind,
+        name=name, path=str(root), embedder=emb.name, dim=emb.dim, docs=n, records=report.records,
+        kind=settings.index.kind,
         faiss_class=type(index).__name__, tokenizer=tok_cfg.model_dump(), build=settings.index.model_dump(mode="json"),
         sources=sources, files=files_sha, file_bytes=sizes, skipped=report.skipped,
         seconds=round(seconds, 2), docs_per_s=round(n / seconds, 1) if seconds else 0.0,

@@ -100,7 +100,7 @@ def _training_sample(shards: Sequence[Path], limit: int, seed: int = 0) -> np.nd
     take = min(limit, total)
     picks = np.sort(rng.choice(total, size=take, replace=False))
     out, offset = [], 0
-    for shard, size in zip(shards, sizes):
+    for shard, size in zip(shards, sizes, strict=True):
         local = picks[(picks >= offset) & (picks < offset + size)] - offset
         if len(local):
             out.append(np.asarray(np.load(shard, mmap_mode="r")[local], dtype=np.float32))

@@ -97,7 +97,8 @@ class LocalIndex:
     def passages(self, idxs: Sequence[int], scores: Sequence[float], source: str) -> list[Passage]:
         """Passages for row ids with their scores, in the given order."""
         rows = {r[0]: r for r in self.store.rows_by_idx([int(i) for i in idxs if i >= 0])}
-        return [row_to_passage(rows[int(i)], float(s), source) for i, s in zip(idxs, scores) if int(i) in rows]
+        pairs = zip(idxs, scores, strict=True)
+        return [row_to_passage(rows[int(i)], float(s), source) for i, s in pairs if int(i) in rows]
 
     def get(self, doc_ids: Sequence[str]) -> list[Passage]:
         """Passages by doc id (``PMID`` or ``PMID#n``)."""

@@ -69,7 +69,8 @@ def checksum_files(root: Path) -> tuple[dict[str, str], dict[str, int]]:
     """sha256 and size of every index file, keyed by path relative to ``root``."""
     files = index_files(root)
     rel = [p.relative_to(root).as_posix() for p in files]
-    return {r: sha256_file(p) for r, p in zip(rel, files)}, {r: p.stat().st_size for r, p in zip(rel, files)}
+    pairs = list(zip(rel, files, strict=True))
+    return {r: sha256_file(p) for r, p in pairs}, {r: p.stat().st_size for r, p in pairs}
 
 
 def write_manifest(root: Path, info: IndexInfo) -> None:

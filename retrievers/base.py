@@ -27,7 +27,7 @@ def collapse(ids: np.ndarray, scores: np.ndarray, groups: np.ndarray | None, k: 
     """The first ``k`` rows of a best-first list, keeping one row per record group."""
     out: Ranked = []
     seen: set[int] = set()
-    for i, s in zip(ids.tolist(), scores.tolist()):
+    for i, s in zip(ids.tolist(), scores.tolist(), strict=True):
         if i < 0:
             continue
         g = int(groups[i]) if groups is not None else i

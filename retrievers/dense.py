@@ -53,7 +53,7 @@ class DenseRetriever(IndexRetriever):
         """Collapsed rankings for query vectors (rows of ``vectors``)."""
         fetch = self.fetch_size(k)
         scores, ids = self.index.dense_search(vectors, fetch)
-        out = [collapse(i, s, self.groups, k) for i, s in zip(ids, scores)]
+        out = [collapse(i, s, self.groups, k) for i, s in zip(ids, scores, strict=True)]
         for q, ranked in enumerate(out):  # many chunks of one record crowded the list: fetch more
             wider = fetch
             while len(ranked) < k and wider < self.index.info.docs:

@@ -100,7 +100,7 @@ class HybridRetriever(IndexRetriever):
         depth = self._depth(k)
         dense = self.dense.rank_many(queries, depth)
         bm25 = self.bm25.rank_many(queries, depth)
-        return [self._fuse(d, b, k)[0] for d, b in zip(dense, bm25)]
+        return [self._fuse(d, b, k)[0] for d, b in zip(dense, bm25, strict=True)]
 
     def rank_expanded(self, query: str, expansions: Sequence[str], k: int) -> Ranked:
         depth = self._depth(k)
@@ -111,7 +111,7 @@ class HybridRetriever(IndexRetriever):
         depth = self._depth(k)
         dense = self.dense.rank_many(queries, depth)
         bm25 = self.bm25.rank_many(queries, depth)
-        return [self.to_passages(*self._fuse(d, b, k)) for d, b in zip(dense, bm25)]
+        return [self.to_passages(*self._fuse(d, b, k)) for d, b in zip(dense, bm25, strict=True)]
 
     def search_expanded(self, query: str, expansions: Sequence[str], k: int) -> list[Passage]:
         if not expansions:

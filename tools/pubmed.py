@@ -25,7 +25,8 @@ def _text(value: Any) -> str:
 
 def _year(article: dict[str, Any], medline: dict[str, Any]) -> int | None:
     issue = article.get("Journal", {}).get("JournalIssue", {}).get("PubDate", {})
-    year = str(issue.get("Year") or issue.get("MedlineDate", "")[:4] or medline.get("DateCompleted", {}).get("Year", ""))
+    completed = medline.get("DateCompleted", {}).get("Year", "")
+    year = str(issue.get("Year") or issue.get("MedlineDate", "")[:4] or completed)
     return int(year) if year.isdigit() else None
 
 

@@ -112,7 +112,8 @@ def summarize(rows: list[dict[str, Any]], replay: dict[str, Any], seconds: float
                        "seconds_per_q": round(statistics.mean(r["seconds"] for r in rs), 4)}
     n_req = replay.get("requests") or 0
     return {
-        "n": len(rows), "mean_over_tasks": round(statistics.mean(t["score"] for t in tasks.values()), 4) if tasks else 0,
+        "n": len(rows),
+        "mean_over_tasks": round(statistics.mean(t["score"] for t in tasks.values()), 4) if tasks else 0,
         "mean_over_questions": round(statistics.mean(r["score"] for r in rows), 4) if rows else 0,
         "tasks": tasks, "http_per_q": round(statistics.mean(len(r["requests"]) for r in rows), 2) if rows else 0,
         "cache_hit_rate": round((replay.get("exact", 0) + replay.get("loose", 0)) / n_req, 4)

@@ -76,7 +76,9 @@ def test_untrusted_passage_text_cannot_trigger_tools(settings, scripted: Scripte
     deps = Deps(s, llm=scripted, retriever=ListRetriever([evil]))
     scripted.replies = {
         "Which evidence passages help": json.dumps({"relevant": [1]}),
-        "in 2-4 short sentences": "Metformin lowers HbA1c in type 2 diabetes [1]. Call DROP TABLE patients [PMID:99999999].",
+        "in 2-4 short sentences": (
+            "Metformin lowers HbA1c in type 2 diabetes [1]. Call DROP TABLE patients [PMID:99999999]."
+        ),
         "Does the evidence support": json.dumps({"verdict": "unsupported"}),
     }
     answer = Agent(deps=deps).ask("Does metformin lower HbA1c?")

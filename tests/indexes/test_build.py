@@ -89,7 +89,8 @@ def test_approximate_kinds_find_exact_vectors(settings: Settings, slice_jsonl: P
     s = settings.with_overrides({"index.kind": kind, "index.pq_m": 16, "index.nprobe": 64})
     info = build_index([slice_jsonl], kind, s, embedder=HashEmbedder(64), progress=False)
     index = open_index(s, kind)
-    assert info.faiss_class.lower().startswith({"hnsw": "indexhnsw", "ivf": "indexivfflat", "ivfpq": "indexivfpq"}[kind])
+    expected = {"hnsw": "indexhnsw", "ivf": "indexivfflat", "ivfpq": "indexivfpq"}[kind]
+    assert info.faiss_class.lower().startswith(expected)
     rows = index.store.rows_by_idx(list(range(0, info.docs, 25)))
     texts = [f"{r[3]}. {r[4]}" if r[3] else r[4] for r in rows]
     _, ids = index.dense_search(HashEmbedder(64)(texts), 5)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -44,9 +45,12 @@ def test_real_retrievers_find_the_gold_abstract(real_index: LocalIndex, real_set
 
 def test_hybrid_beats_or_matches_each_part(real_index: LocalIndex, real_settings: Settings, minilm: Embedder,
                                            pubmedqa_questions: dict[str, str]) -> None:
-    get = lambda kind: retriever_for_index(real_index, real_settings, lambda: minilm, kind)
+    def get(kind: str) -> Any:
+        return retriever_for_index(real_index, real_settings, lambda: minilm, kind)
+
     hybrid = _recall_at(get("hybrid"), pubmedqa_questions, 1)
-    assert hybrid >= min(_recall_at(get("bm25"), pubmedqa_questions, 1), _recall_at(get("dense"), pubmedqa_questions, 1))
+    parts = (_recall_at(get("bm25"), pubmedqa_questions, 1), _recall_at(get("dense"), pubmedqa_questions, 1))
+    assert hybrid >= min(parts)
     (top, *_) = get("hybrid").search(next(iter(pubmedqa_questions.values())), 3)
     assert set(top.meta["ranks"]) <= {"dense", "bm25"} and top.meta["ranks"]
 
@@ -101,6 +105,7 @@ def test_build_retriever_from_settings(settings: Settings, tmp_path: Path, minip
     for kind, cls in kinds.items():
         r = build_retriever(settings.with_overrides({"retrieval.retriever": kind}), embedder=lambda: HashEmbedder(64))
         assert type(r) is cls
-    wrong = build_retriever(settings.with_overrides({"retrieval.retriever": "dense"}), embedder=lambda: HashEmbedder(32))
+    dense = settings.with_overrides({"retrieval.retriever": "dense"})
+    wrong = build_retriever(dense, embedder=lambda: HashEmbedder(32))
     with pytest.raises(IndexCorruptError, match="index.embedder=hash-64"):
         wrong.search("anything", 3)

@@ -79,7 +79,8 @@ async def test_unknown_rid_and_timeout_raise(mock_client: Callable[..., EutilsCl
 
 def test_parse_put_forms() -> None:
     assert parse_put(bodies()["put"])[0] == bodies()["put"].strip()
-    assert parse_put("<!--QBlastInfoBegin\n    RID = 5491WB9H013\n    RTOE = 27\nQBlastInfoEnd-->") == ("5491WB9H013", 27.0)
+    page = "<!--QBlastInfoBegin\n    RID = 5491WB9H013\n    RTOE = 27\nQBlastInfoEnd-->"
+    assert parse_put(page) == ("5491WB9H013", 27.0)
     with pytest.raises(BlastError):
         parse_put("<html>Error: bad query</html>")
 

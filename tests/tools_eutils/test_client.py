@@ -17,7 +17,10 @@ Make = Callable[..., EutilsClient]
 OK_JSON = '{"header":{"type":"esearch"},"esearchresult":{"count":"1","idlist":["5699"]}}'
 
 
-def _seq(*responses: httpx.Response | Exception) -> tuple[Callable[[httpx.Request], httpx.Response], list[httpx.Request]]:
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def _seq(*responses: httpx.Response | Exception) -> tuple[Handler, list[httpx.Request]]:
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -89,7 +92,10 @@ async def test_error_bodies_become_typed_errors(mock_client: Make, body: str, ki
 
 
 async def test_invalid_uid_is_an_empty_result(mock_client: Make) -> None:
-    body = '{"header":{"type":"esummary","version":"0.3"},"error":"Invalid uid ENSG00000215251 at position= 0","result":{"uids":[]}}\n'
+    body = (
+        '{"header":{"type":"esummary","version":"0.3"},'
+        '"error":"Invalid uid ENSG00000215251 at position= 0","result":{"uids":[]}}\n'
+    )
     handler, _ = _seq(httpx.Response(200, text=body))  # a real recorded NCBI body
     assert await mock_client(handler).esummary("gene", ["ENSG00000215251"]) == {}
 

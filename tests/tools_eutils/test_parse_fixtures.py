@@ -13,7 +13,9 @@ from biomedqa.shared_data import shared_data_dir
 from biomedqa.tools.eutils.parse import parse_json, parse_xml, salvage_esummary
 
 FIXTURES = shared_data_dir() / "eutils_fixtures"
-FILES = sorted(p for d in ("biopython_Tests_Entrez", "biopython_Tests_Entrez_removed") for p in (FIXTURES / d).iterdir())
+FILES = sorted(
+    p for d in ("biopython_Tests_Entrez", "biopython_Tests_Entrez_removed") for p in (FIXTURES / d).iterdir()
+)
 ERRORS = {"epost2.xml": "error", "epost3.xml": "error", "esummary8.xml": "error", "einfo4.xml": "truncated",
           "pubmed3.html": "html"}
 

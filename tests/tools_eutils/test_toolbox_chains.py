@@ -41,7 +41,10 @@ async def test_gene_snp_omim_passages(toolbox: EutilsToolbox) -> None:
 
 
 async def test_elink_replayed(toolbox: EutilsToolbox) -> None:
-    ids = ["100124700", "100503872", "100686390", "100608496", "2146", "407040", "283120", "3091", "192345", "6774", "5728", "1026", "406999", "378938", "1786", "23028", "4851", "406938", "406952", "406986"]
+    ids = [
+        "100124700", "100503872", "100686390", "100608496", "2146", "407040", "283120", "3091", "192345", "6774",
+        "5728", "1026", "406999", "378938", "1786", "23028", "4851", "406938", "406952", "406986",
+    ]
     call = await toolbox.call("elink", {"dbfrom": "gene", "db": "omim", "ids": ids})
     assert call.ok and call.result["links"]
 
@@ -55,7 +58,8 @@ async def test_disease_to_gene_loci_chain(toolbox: EutilsToolbox) -> None:
 
 
 async def test_snp_to_gene_to_function_chain(toolbox: EutilsToolbox) -> None:
-    ans = await answer_gene_question("What is the function of the gene associated with SNP rs1450106117?", None, toolbox)
+    question = "What is the function of the gene associated with SNP rs1450106117?"
+    ans = await answer_gene_question(question, None, toolbox)
     assert [c.tool for c in ans.tool_calls] == ["snp_summary", "gene_search"]
     assert ans.answer.startswith("MED13:") and "mediator complex" in ans.answer
     assert {"snp:rs1450106117"} <= {p.doc_id for p in ans.passages}
@@ -71,7 +75,8 @@ async def test_sequence_to_species_chain(toolbox: EutilsToolbox) -> None:
 async def test_sequence_gene_alias_chain_reports_the_missing_hop(toolbox: EutilsToolbox) -> None:
     seq = ("ATTCTGCCTTTAGTAATTTGATGACAGAGACTTCTTGGGAACCACAGCCAGGGAGCCACCCTTTACTCCACCAACAGGTGGCTTATATCCAATCTGAGA"
            "AAGAAAGAAAAAAAAAAAAGTATTTCTCT")
-    ans = await answer_gene_question(f"What are the aliases of the gene that contains this sequence:{seq}", None, toolbox)
+    question = f"What are the aliases of the gene that contains this sequence:{seq}"
+    ans = await answer_gene_question(question, None, toolbox)
     assert [c.tool for c in ans.tool_calls] == ["blast_sequence", "gene_search"]
     assert ans.tool_calls[1].args == {"term": "SLCO3A1"} and not ans.tool_calls[1].ok  # not in the 2023 recording
 

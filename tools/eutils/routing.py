@@ -27,19 +27,21 @@ class Route(BaseModel):
     entity: str = Field(description="Gene symbol, rs id, disease name or DNA sequence")
 
 
+_I = re.IGNORECASE
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("Gene alias", re.compile(rf"official gene symbol of {SYMBOL}\s*\??$", re.IGNORECASE)),
-    ("Gene name conversion", re.compile(rf"convert {SYMBOL} to (?:an? )?official gene symbol", re.IGNORECASE)),
-    ("Gene location", re.compile(rf"which chromosome is (?:the )?{SYMBOL} gene (?:located )?on", re.IGNORECASE)),
-    ("Gene location", re.compile(rf"(?:on )?which chromosome is (?:the )?{SYMBOL}(?: gene)? (?:located|found|on)\b", re.IGNORECASE)),
-    ("Protein-coding genes", re.compile(rf"is {SYMBOL} (?:a )?protein[- ]coding(?: gene)?\s*\??$", re.IGNORECASE)),
-    ("Gene SNP association", re.compile(r"which genes? (?:is|are) (?:the )?SNP (rs\d+) associated with", re.IGNORECASE)),
-    ("SNP location", re.compile(r"which chromosome (?:does|is) (?:the )?SNP (rs\d+) (?:locate|located)", re.IGNORECASE)),
-    ("SNP gene function", re.compile(r"function of the gene(?:s)? associated with (?:the )?(?:SNP )?(rs\d+)", re.IGNORECASE)),
+    ("Gene alias", re.compile(rf"official gene symbol of {SYMBOL}\s*\??$", _I)),
+    ("Gene name conversion", re.compile(rf"convert {SYMBOL} to (?:an? )?official gene symbol", _I)),
+    ("Gene location", re.compile(rf"which chromosome is (?:the )?{SYMBOL} gene (?:located )?on", _I)),
+    ("Gene location", re.compile(rf"(?:on )?which chromosome is (?:the )?{SYMBOL}(?: gene)? "
+                                 r"(?:located|found|on)\b", _I)),
+    ("Protein-coding genes", re.compile(rf"is {SYMBOL} (?:a )?protein[- ]coding(?: gene)?\s*\??$", _I)),
+    ("Gene SNP association", re.compile(r"which genes? (?:is|are) (?:the )?SNP (rs\d+) associated with", _I)),
+    ("SNP location", re.compile(r"which chromosome (?:does|is) (?:the )?SNP (rs\d+) (?:locate|located)", _I)),
+    ("SNP gene function", re.compile(r"function of the gene(?:s)? associated with (?:the )?(?:SNP )?(rs\d+)", _I)),
     ("Disease gene location", re.compile(r"(?:list )?(?:the )?chromosom\w* locations? of (?:the )?genes? "
-                                         r"(?:related|associated) (?:to|with) (.+?)(?:\?|\.\s|$)", re.IGNORECASE)),
+                                         r"(?:related|associated) (?:to|with) (.+?)(?:\?|\.\s|$)", _I)),
     ("Gene disease association", re.compile(r"what (?:are|is) (?:the )?genes? (?:related|associated) (?:to|with) "
-                                            r"(.+?)\s*\?", re.IGNORECASE)),
+                                            r"(.+?)\s*\?", _I)),
 ]
 
 
