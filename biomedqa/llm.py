@@ -249,9 +249,17 @@ class LlamaChatModel:
                     break
                 prefix += 1
             llm.n_tokens = min(prefix, len(tokens) - 1)
-            _reset_perf(llm)
-            llm.eval(tokens[llm.n_tokens :])
-            self.last_perf = _read_perf(llm)
+            new = tokens[llm.n_tokens :]
+            t0 = time.perf_counter()
+            llm.eval(new)
+            # llama.cpp's perf counters do not see Llama.eval's batches: time the prompt evaluation here.
+            self.last_perf = {
+                "prompt_s": time.perf_counter() - t0,
+                "prompt_tokens": float(len(new)),
+                "reused_tokens": float(llm.n_tokens - len(new)),
+                "gen_s": 0.0,
+                "gen_tokens": 0.0,
+            }
             logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
         logz = logits.max() + math.log(np.exp(logits - logits.max()).sum())
         out: dict[str, float] = {}

@@ -27,3 +27,14 @@ async def test_stream_and_logprobs(real_llm) -> None:
     scores = await real_llm.logprob_choices(msgs, ["A", "B"])
     assert set(scores) == {"A", "B"} and all(v < 0 for v in scores.values())
     assert real_llm.last_perf.get("prompt_tokens", 0) >= 1
+
+
+async def test_logprobs_after_an_answer_prefix_reuse_the_prompt_cache(real_llm) -> None:
+    msgs = [Message(role="user", content="Question: Is the heart a muscle?\nA. yes\nB. no")]
+    first = await real_llm.logprob_choices(msgs, ["A", "B"], answer_prefix="The correct option is")
+    n_first = real_llm.last_perf["prompt_tokens"]
+    assert n_first > 10 and real_llm.last_perf["prompt_s"] > 0
+    second = await real_llm.logprob_choices(msgs, ["A", "B"], answer_prefix="Answer:")
+    # Only the differing tail is evaluated; the conversation itself comes from the KV cache.
+    assert real_llm.last_perf["prompt_tokens"] < 6 and real_llm.last_perf["reused_tokens"] > n_first - 6
+    assert set(first) == set(second) == {"A", "B"} and first != second
