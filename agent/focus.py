@@ -63,7 +63,8 @@ def focus(text: str, question: str, limit: int) -> str:
     if not keep:  # every sentence is longer than the budget: the best one, cut
         best = max(range(n), key=lambda i: (score(i), -i))
         return sents[best][:limit]
-    out, last = [], -1
+    out: list[str] = []
+    last = -1
     for i in sorted(keep):
         if out and i != last + 1:
             out.append("…")

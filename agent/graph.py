@@ -35,19 +35,16 @@ def route(state: AgentState, runtime: Runtime[Deps]) -> list[str]:
 
 def build_graph() -> Any:
     g = StateGraph(AgentState, context_schema=Deps)
-    for name, fn in [
-        ("plan", plan),
-        ("retrieve", retrieve),
-        ("call_tools", call_tools),
-        ("query_sql", query_sql),
-        ("grade", grade),
-        ("generate", generate),
-        ("reflect", reflect),
-        ("revise", revise),
-        ("reformulate", reformulate),
-        ("finalize", finalize),
-    ]:
-        g.add_node(name, fn)
+    g.add_node("plan", plan)
+    g.add_node("retrieve", retrieve)
+    g.add_node("call_tools", call_tools)
+    g.add_node("query_sql", query_sql)
+    g.add_node("grade", grade)
+    g.add_node("generate", generate)
+    g.add_node("reflect", reflect)
+    g.add_node("revise", revise)
+    g.add_node("reformulate", reformulate)
+    g.add_node("finalize", finalize)
     g.add_edge(START, "plan")
     g.add_conditional_edges("plan", route, ["retrieve", "call_tools", "query_sql"])
     for src in ("retrieve", "call_tools", "query_sql"):

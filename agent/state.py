@@ -17,7 +17,7 @@ class PlanOut(BaseModel):
     """The planner's constrained output (what the model fills in)."""
 
     sub_questions: list[str] = Field(default_factory=list, max_length=3, description="At most 3 short sub-questions")
-    tools: list[ToolName] = Field(default_factory=lambda: ["pubmed"], description="Sources to consult")
+    tools: list[ToolName] = Field(default_factory=lambda: list[ToolName](["pubmed"]), description="Sources to consult")
     needs_retrieval: bool = Field(default=True, description="False only for questions answerable without evidence")
     search_query: str = Field(default="", description="Keyword query for the literature index")
 

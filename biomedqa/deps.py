@@ -7,6 +7,7 @@ of them can be injected instead, which is how tests pass fakes.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -16,8 +17,14 @@ from biomedqa.settings import Settings
 logger = logging.getLogger(__name__)
 
 
+@dataclass(init=False, eq=False, repr=False)
 class Deps:
-    """The agent's dependencies. Pass instances to override: ``Deps(settings, llm=ScriptedChatModel(...))``."""
+    """The agent's dependencies. Pass instances to override: ``Deps(settings, llm=ScriptedChatModel(...))``.
+
+    A dataclass so that LangGraph accepts it as the graph's ``context_schema``.
+    """
+
+    settings: Settings
 
     def __init__(self, settings: Settings, **overrides: Any) -> None:
         self.settings = settings

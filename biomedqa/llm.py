@@ -231,7 +231,8 @@ class LlamaChatModel:
             eos_token=vocab_tok("tokenizer.ggml.eos_token_id"),
             bos_token=vocab_tok("tokenizer.ggml.bos_token_id"),
         )
-        return str(fmt(messages=[m.model_dump() for m in messages]).prompt)
+        chat: Any = [m.model_dump() for m in messages]  # llama_cpp's TypedDict messages, same keys
+        return str(fmt(messages=chat).prompt)
 
     def logprob_choices_sync(
         self, messages: Sequence[Message], choices: Sequence[str], answer_prefix: str = ""

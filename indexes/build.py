@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from biomedqa.errors import InputError
+from biomedqa.hashing import sha256_file
 from biomedqa.indexes import faiss_index
 from biomedqa.indexes.chunk import Doc, chunk_records
 from biomedqa.indexes.embed import embed_batches, load_embedder
@@ -33,7 +34,6 @@ from biomedqa.indexes.manifest import (
     IndexInfo,
     SourceFile,
     checksum_files,
-    sha256_file,
     write_manifest,
 )
 from biomedqa.indexes.store import DocStore

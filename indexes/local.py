@@ -70,7 +70,7 @@ class LocalIndex:
     def groups(self) -> np.ndarray:
         """Row id → record group (chunks of one record share a group), for deduplication."""
         try:
-            groups = np.load(self.root / "groups.npy")
+            groups: np.ndarray = np.load(self.root / "groups.npy")
         except (OSError, ValueError) as e:
             raise self._corrupt("groups.npy is unreadable") from e
         if groups.shape != (self.info.docs,):

@@ -179,7 +179,8 @@ class EutilsClient:
 
     async def einfo(self, db: str | None = None) -> dict[str, Any]:
         """Database list, or one database's fields and links."""
-        return (await self.json("einfo", {"db": db})).get("einforesult", {})
+        result: dict[str, Any] = (await self.json("einfo", {"db": db})).get("einforesult", {})
+        return result
 
     async def espell(self, term: str, db: str = "pubmed") -> str:
         """NCBI's spelling suggestion (the term itself when none)."""

@@ -151,7 +151,8 @@ def _hit_gene(hits: list[BlastHit]) -> str | None:
     """The gene symbol named in the best hits' titles, e.g. '... (SLCO3A1) gene'; LOC ids last."""
     found = [m for h in hits for m in re.findall(r"\(([A-Z][A-Z0-9\-]{1,15})\)", h.title)]
     named = [f for f in found if not re.fullmatch(r"LOC\d+", f)]
-    return (named or found or [None])[0]
+    best: str | None = (named or found or [None])[0]
+    return best
 
 
 async def sequence_gene(run: Run, seq: str) -> str:

@@ -198,7 +198,12 @@ def passages_of(call: ToolCall) -> list[Passage]:
     kind, items = call.result.get("kind"), call.result.get("items", [])
     if kind == "pubmed":
         return [Passage.model_validate(p) for p in items]
-    model = {"gene": GeneRecord, "snp": SnpRecord, "omim": OmimRecord}.get(str(kind))
+    records: dict[str, type[GeneRecord] | type[SnpRecord] | type[OmimRecord]] = {
+        "gene": GeneRecord,
+        "snp": SnpRecord,
+        "omim": OmimRecord,
+    }
+    model = records.get(str(kind))
     if model is not None:
         return [model.model_validate(x).passage() for x in items]
     if kind == "blast":
