@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import re
 
+from biomedqa.agent import prompts
 from biomedqa.api import Agent
 from biomedqa.deps import Deps
 from biomedqa.testing import ScriptedChatModel
@@ -49,6 +50,25 @@ def test_closed_question_uses_option_scores(deps: Deps, scripted: ScriptedChatMo
     assert answer.choice == "B"
     assert answer.text.startswith("B. no")
     assert answer.format == "choice"
+    (choose,) = [e for e in answer.trace.of_kind("llm") if e.name == "choose"]
+    assert choose.data["answer_prefix"] == prompts.CHOICE_PREFIX  # scored after a started reply
+    assert choose.data["scores"]["B"] > choose.data["scores"]["A"]
+
+
+def test_prompts_show_the_question_focused_sentences_of_long_passages(deps: Deps, scripted: ScriptedChatModel) -> None:
+    long = Passage(
+        doc_id="1",
+        pmid="1",
+        text="Background sentence one about methods. " * 20
+        + "Metformin lowered HbA1c by 1.1% in type 2 diabetes.",
+    )
+    deps.__dict__["retriever"] = type(deps.retriever)([long])
+    scripted.replies = {"the correct option is": "A", "explain why": "Metformin lowered HbA1c [1]."}
+    scripted.default = json.dumps({"relevant": [1]})
+    Agent(deps=deps).ask("Does metformin lower HbA1c?", options={"A": "yes", "B": "no"})
+    choose_prompt = next(c["prompt"] for c in scripted.calls if "the correct option is" in c["prompt"])
+    assert "Metformin lowered HbA1c by 1.1%" in choose_prompt  # past the first 500 characters of the text
+    assert len(long.text) > 500 and "Metformin lowered" not in long.text[:500]
 
 
 def test_no_evidence_says_so(deps: Deps, scripted: ScriptedChatModel) -> None:
