@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PY:-.venv/bin/python}"
 site="$(mktemp -d)"
-trap 'rm -rf "$site"' EXIT
+# pip builds in ./build; remove it unless it was there before, so no stale module survives into a later check
+if [ -e build ]; then keep_build=1; else keep_build=0; fi
+trap 'rm -rf "$site"; [ "$keep_build" = 1 ] || rm -rf build' EXIT
 "$PY" -m pip install -q --no-deps --no-build-isolation --target "$site" . >/dev/null
 (cd "$site" && "$OLDPWD/$PY" -m mypy --config-file "$OLDPWD/pyproject.toml" --cache-dir "$OLDPWD/.mypy_cache" -p biomedqa)

@@ -10,7 +10,9 @@ from biomedqa.types import Citation, Passage
 REF_RX = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 PMID_RX = re.compile(r"\[PMID:?\s*(\d+)\]", re.I)
 _LEAD_REFS = re.compile(r"^(?:\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\]\s*[,;]?\s*)+\.?\s*")
-_SENT_RX = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
+# A sentence ends at . ! or ? followed by space and an upper-case letter, digit or bracket; abbreviations
+# such as "e.g. the" stay joined because a lower-case word follows.
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 _WORD_RX = re.compile(r"[a-z0-9][a-z0-9\-]+")
 STOP = frozenset(
     "the a an and or of in on for to with by from as at is are was were be been this that these those it its "
@@ -26,7 +28,7 @@ NO_ANSWER = "The evidence does not answer this question."
 
 def split_sentences(text: str) -> list[str]:
     """Sentences with their trailing [n] markers kept attached ("... effect. [1]" → one sentence)."""
-    parts = [p.strip() for p in _SENT_RX.split(text.strip()) if p.strip()]
+    parts = [p.strip() for p in SENTENCE_END.split(text.strip()) if p.strip()]
     out: list[str] = []
     for p in parts:
         lead = _LEAD_REFS.match(p)

@@ -9,14 +9,11 @@ original order, with "…" marking the gaps.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
+from biomedqa.agent.citations import SENTENCE_END
 from biomedqa.indexes.lexical import Tokenizer, resolve_tokenizer_config
 
-# A sentence ends at . ! or ? followed by space and an upper-case letter, digit or bracket. Abbreviations
-# such as "e.g. the" stay joined because a lower-case word follows.
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 GAP = " … "
 CLOSING_BONUS = 0.5  # the last two sentences: results and conclusions
 OPENING_BONUS = 0.25  # the first sentence: what the study is about
@@ -24,9 +21,7 @@ OPENING_BONUS = 0.25  # the first sentence: what the study is about
 
 @lru_cache(maxsize=1)
 def _tokenizer() -> Tokenizer:
-    import logging
-
-    logging.getLogger("biomedqa.indexes.lexical").setLevel(logging.ERROR)  # no stemmer: plain words are fine
+    """The BM25 tokenizer (stop words dropped, Snowball-stemmed), built once."""
     return Tokenizer(resolve_tokenizer_config("english"))
 
 
@@ -46,22 +41,21 @@ def focus(text: str, question: str, limit: int) -> str:
     tok = _tokenizer()
     terms = set(tok(question))
     n = len(sents)
-
-    def score(i: int) -> float:
-        overlap = len(terms & set(tok(sents[i]))) / (len(terms) or 1)
-        bonus = CLOSING_BONUS if i >= n - 2 else OPENING_BONUS if i == 0 else 0.0
-        return overlap + bonus
-
+    score = [
+        len(terms & set(tok(s))) / (len(terms) or 1)
+        + (CLOSING_BONUS if i >= n - 2 else OPENING_BONUS if i == 0 else 0.0)
+        for i, s in enumerate(sents)
+    ]
     keep: set[int] = set()
     used = 0
-    for i in sorted(range(n), key=lambda i: (-score(i), i)):
+    for i in sorted(range(n), key=lambda i: (-score[i], i)):
         cost = len(sents[i]) + len(GAP)
         if used + cost > limit:
             continue
         keep.add(i)
         used += cost
     if not keep:  # every sentence is longer than the budget: the best one, cut
-        best = max(range(n), key=lambda i: (score(i), -i))
+        best = max(range(n), key=lambda i: (score[i], -i))
         return sents[best][:limit]
     out: list[str] = []
     last = -1
