@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from biomedqa.types import Citation, Passage
 
 REF_RX = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
-PMID_RX = re.compile(r"\[PMID:?\s*(\d+)\]", re.I)
 _LEAD_REFS = re.compile(r"^(?:\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\]\s*[,;]?\s*)+\.?\s*")
 # A sentence ends at . ! or ? followed by space and an upper-case letter, digit or bracket; abbreviations
 # such as "e.g. the" stay joined because a lower-case word follows.

@@ -1,28 +1,23 @@
 """Deterministic fakes behind the seams, for tests and offline plumbing runs.
 
 ``ScriptedChatModel`` answers from a dict of ``{prompt substring: reply}`` (first match wins,
-checked in insertion order); ``HashEmbedder`` maps texts to stable unit vectors.
+checked in insertion order); ``HashEmbedder`` maps texts to stable unit vectors; ``ListRetriever``
+searches an in-memory list; ``ManualClock`` is a rate limiter's clock that never really sleeps.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
 
 import numpy as np
-from pydantic import BaseModel
 
-from biomedqa.llm import parse_model
-from biomedqa.types import Message, Passage
-
-M = TypeVar("M", bound=BaseModel)
-Reply = str | Callable[[str], str]
+from biomedqa.eval.keyed_model import KeyedChatModel, Reply
+from biomedqa.types import Passage
 
 
-class ScriptedChatModel:
+class ScriptedChatModel(KeyedChatModel):
     """A ChatModel whose replies are scripted by prompt substring.
 
     A reply may be a string or a function of the whole prompt. ``default`` answers prompts that
@@ -30,48 +25,10 @@ class ScriptedChatModel:
     """
 
     def __init__(self, replies: dict[str, Reply] | None = None, default: Reply | None = None, name: str = "scripted"):
-        self.replies: dict[str, Reply] = dict(replies or {})
-        self.default = default
-        self.name = name
-        self.calls: list[dict[str, Any]] = []
+        super().__init__(replies, default, name)
 
-    def _reply(self, messages: Sequence[Message]) -> str:
-        prompt = "\n".join(m.content for m in messages)
-        reply = next((r for key, r in self.replies.items() if key in prompt), self.default)
-        if reply is None:
-            raise AssertionError(f"ScriptedChatModel: no scripted reply for prompt: {prompt[-300:]!r}")
-        text = reply(prompt) if callable(reply) else reply
-        self.calls.append({"prompt": prompt, "reply": text})
-        return text
-
-    async def complete(
-        self,
-        messages: Sequence[Message],
-        *,
-        schema: type[M] | None = None,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        stop: Sequence[str] | None = None,
-    ) -> Any:
-        text = self._reply(messages)
-        return parse_model(schema, text) if schema is not None else text
-
-    async def stream(
-        self,
-        messages: Sequence[Message],
-        *,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        stop: Sequence[str] | None = None,
-    ) -> AsyncIterator[str]:
-        for piece in re.findall(r"\S+\s*", self._reply(messages)):
-            yield piece
-
-    async def logprob_choices(
-        self, messages: Sequence[Message], choices: Sequence[str], *, answer_prefix: str = ""
-    ) -> dict[str, float]:
-        text = self._reply(messages).strip()
-        return {c: (0.0 if text.startswith(c) else -10.0) for c in choices}
+    def unmatched(self, prompt: str) -> str:
+        raise AssertionError(f"ScriptedChatModel: no scripted reply for prompt: {prompt[-300:]!r}")
 
 
 class HashEmbedder:
@@ -112,5 +69,16 @@ class ListRetriever:
         return [self.search(q, k) for q in queries]
 
 
-def json_reply(obj: Any) -> str:
-    return json.dumps(obj)
+class ManualClock:
+    """A fake clock for tests: ``sleep`` advances ``now`` instantly and records each wait."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += max(0.0, seconds)

@@ -108,22 +108,3 @@ def _raw_calls(index: LocalIndex, embedder: Embedder, kind: str, k: int
 
     return bm25_one, bm25_many
 
-
-def encode_rates(settings: Settings, texts: Sequence[str]) -> dict[str, float]:
-    """docs/s of raw ``SentenceTransformer.encode`` and of our ``embed_batches`` on the same texts."""
-    from biomedqa.indexes.build import SORT_WINDOW
-    from biomedqa.indexes.embed import embed_batches, load_embedder
-
-    emb = load_embedder(settings)
-    model = emb.model  # type: ignore[attr-defined]  # the SentenceTransformer behind our embedder
-    bs = settings.index.batch_size
-    model.encode(list(texts[:bs]), batch_size=bs, show_progress_bar=False)  # warm-up
-    t = time.perf_counter()
-    model.encode(list(texts), batch_size=bs, normalize_embeddings=True, show_progress_bar=False)
-    raw = time.perf_counter() - t
-    t = time.perf_counter()
-    n = sum(len(v) for v in embed_batches(texts, emb, bs * SORT_WINDOW))
-    ours = time.perf_counter() - t
-    return {"n": n, "raw_docs_per_s": round(len(texts) / raw, 1), "ours_docs_per_s": round(n / ours, 1),
-            "ratio": round(ours / raw, 3)}
-

@@ -15,11 +15,12 @@ from biomedqa.retrievers.base import IndexRetriever
 from biomedqa.retrievers.bm25 import BM25Retriever
 from biomedqa.retrievers.dense import DenseRetriever
 from biomedqa.retrievers.fusion import HybridRetriever
+from biomedqa.retrievers.null import NullRetriever
 from biomedqa.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BM25Retriever", "DenseRetriever", "HybridRetriever", "IndexRetriever", "build_retriever",
+__all__ = ["BM25Retriever", "DenseRetriever", "HybridRetriever", "IndexRetriever", "NullRetriever", "build_retriever",
            "retriever_for_index"]
 
 

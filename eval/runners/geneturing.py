@@ -23,11 +23,9 @@ from biomedqa.cli_common import (
 from biomedqa.errors import ConfigError
 from biomedqa.settings import Settings
 from biomedqa.shared_data import shared_path
+from biomedqa.tools.eutils.recipes import COMMON_NAMES
 
 logger = logging.getLogger(__name__)
-SPECIES = {"Caenorhabditis elegans": "worm", "Homo sapiens": "human", "Danio rerio": "zebrafish",
-           "Mus musculus": "mouse", "Saccharomyces cerevisiae": "yeast", "Rattus norvegicus": "rat",
-           "Gallus gallus": "chicken"}
 LIST_TASKS = ("Gene disease association", "Disease gene location")
 
 
@@ -43,7 +41,7 @@ def normalize(answer: str, task: str) -> str | list[str]:
     if task == "Protein-coding genes":
         return {"Yes": "TRUE", "No": "NA"}.get(answer, answer)
     if task == "Multi-species DNA aligment":
-        return SPECIES.get(answer, answer)
+        return COMMON_NAMES.get(answer, answer)
     return answer
 
 

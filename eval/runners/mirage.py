@@ -160,14 +160,14 @@ async def run_modes(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from biomedqa.api import Agent
-    from biomedqa.testing import ListRetriever
+    from biomedqa.retrievers.null import NullRetriever
 
     shared = deps or Deps(settings)
     done = {mode: _read_journal(journals[mode]) for mode in modes}
     agents = {}
     for mode in modes:
         s = mode_settings(settings, mode)
-        retriever = ListRetriever([]) if mode == "cot" else shared.retriever
+        retriever = NullRetriever() if mode == "cot" else shared.retriever
         agents[mode] = Agent(deps=Deps(s, llm=shared.llm, retriever=retriever))
     todo = [it for it in items if any(it["qid"] not in done[m] for m in modes)]
     outs = {mode: journals[mode].open("a") for mode in modes}

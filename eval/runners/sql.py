@@ -19,24 +19,24 @@ from biomedqa.cli_common import (
     settings_options,
     stderr_console,
 )
-from biomedqa.hashing import sha256_file
-from biomedqa.settings import Settings
-from biomedqa.shared_data import shared_path
-from biomedqa.testing import ScriptedChatModel
-from biomedqa.tools.sql.compare import (
+from biomedqa.eval.keyed_model import KeyedChatModel
+from biomedqa.eval.sql_compare import (
     any_column_order_match,
     ordered_question,
     relaxed_match,
     rows_match,
 )
-from biomedqa.tools.sql.connect import normalize_url, sqlite_path
-from biomedqa.tools.sql.refusals import (
+from biomedqa.eval.sql_refusals import (
     content_fingerprint,
     run_model_sql_cases,
     run_question_cases,
     run_sql_cases,
     summarize,
 )
+from biomedqa.hashing import sha256_file
+from biomedqa.settings import Settings
+from biomedqa.shared_data import shared_path
+from biomedqa.tools.sql.connect import normalize_url, sqlite_path
 from biomedqa.tools.sql.tool import SqlTool, build_sql_tool, default_db_url
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ async def score_triples(
     return out
 
 
-def replayed_model(path: Path) -> ScriptedChatModel:
+def replayed_model(path: Path) -> KeyedChatModel:
     """A model that replays the SQL drafts recorded in an earlier ``sql_eval.json``, question by question.
 
     Prompts are engine-independent (same schema slice, types and samples), so replaying SQLite drafts on
@@ -92,7 +92,7 @@ def replayed_model(path: Path) -> ScriptedChatModel:
         queue = drafts.get(question) or ["SELECT 1"]
         return json.dumps({"sql": queue.pop(0) if len(queue) > 1 else queue[0]})
 
-    return ScriptedChatModel({'{"sql"': reply}, default='{"answer": "See the rows [1]."}', name="replay")
+    return KeyedChatModel({'{"sql"': reply}, default='{"answer": "See the rows [1]."}', name="replay")
 
 
 async def run_refusals(tool: SqlTool, url: str, with_questions: bool) -> dict[str, Any]:

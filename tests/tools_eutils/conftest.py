@@ -9,9 +9,10 @@ import httpx
 import pytest
 
 from biomedqa.settings import NCBISettings, Settings, get_settings
+from biomedqa.testing import ManualClock
 from biomedqa.tools.eutils import build_eutils
 from biomedqa.tools.eutils.client import EutilsClient
-from biomedqa.tools.eutils.ratelimit import ManualClock, RateLimiter
+from biomedqa.tools.eutils.ratelimit import RateLimiter
 from biomedqa.tools.eutils.toolbox import EutilsToolbox
 
 GENETURING_CACHE = ("genegpt_geneturing", "api_response_cache.jsonl.gz")

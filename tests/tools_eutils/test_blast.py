@@ -13,6 +13,7 @@ import pytest
 
 from biomedqa.errors import BlastError
 from biomedqa.shared_data import shared_data_dir
+from biomedqa.testing import ManualClock
 from biomedqa.tools.eutils.blast import (
     BlastClient,
     BlastTiming,
@@ -21,7 +22,6 @@ from biomedqa.tools.eutils.blast import (
     report_status,
 )
 from biomedqa.tools.eutils.client import EutilsClient
-from biomedqa.tools.eutils.ratelimit import ManualClock
 from biomedqa.tools.eutils.toolbox import EutilsToolbox
 
 SEQ = ("ATTCTGCCTTTAGTAATTTGATGACAGAGACTTCTTGGGAACCACAGCCAGGGAGCCACCCTTTACTCCACCAACAGGTGGCTTATATCCAATCTGAGAAAG"

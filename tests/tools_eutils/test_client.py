@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 from biomedqa.errors import NCBIError, NCBIResponseError
+from biomedqa.testing import ManualClock
 from biomedqa.tools.eutils.client import EutilsClient
-from biomedqa.tools.eutils.ratelimit import ManualClock, RateLimiter
+from biomedqa.tools.eutils.ratelimit import RateLimiter
 
 Make = Callable[..., EutilsClient]
 OK_JSON = '{"header":{"type":"esearch"},"esearchresult":{"count":"1","idlist":["5699"]}}'

@@ -13,11 +13,11 @@ from biomedqa.errors import ConfigError, ReplayMissError
 from biomedqa.settings import NCBISettings
 from biomedqa.tools.eutils.client import EutilsClient
 from biomedqa.tools.eutils.keys import canonical_key, loose_keys
+from biomedqa.tools.eutils.pubmed import fetch_pubmed
 from biomedqa.tools.eutils.ratelimit import RateLimiter
 from biomedqa.tools.eutils.record import RecordingTransport
 from biomedqa.tools.eutils.replay import ReplayStore, ReplayTransport, resolve_recording
 from biomedqa.tools.eutils.toolbox import EutilsToolbox
-from biomedqa.tools.pubmed import fetch_pubmed
 
 BASE = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 

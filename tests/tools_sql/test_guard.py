@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from biomedqa.errors import UnsafeSQLError
+from biomedqa.eval.sql_refusals import HOSTILE_SQL
 from biomedqa.tools.sql.connect import open_engine
 from biomedqa.tools.sql.guard import InvalidSQLError, SqlGuard, unescape_csv_quotes
-from biomedqa.tools.sql.refusals import HOSTILE_SQL
 from biomedqa.tools.sql.run import SqlRunner
 from biomedqa.tools.sql.schema import introspect
 

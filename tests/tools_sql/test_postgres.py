@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from biomedqa.errors import SQLExecutionError
-from biomedqa.tools.sql.compare import rows_match
-from biomedqa.tools.sql.refusals import content_fingerprint, run_sql_cases, summarize
+from biomedqa.eval.sql_compare import rows_match
+from biomedqa.eval.sql_refusals import content_fingerprint, run_sql_cases, summarize
 
 from .conftest import ToolFactory
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from biomedqa.hashing import sha256_file
-from biomedqa.testing import ScriptedChatModel
-from biomedqa.tools.sql.refusals import (
+from biomedqa.eval.sql_refusals import (
     HOSTILE_QUESTIONS,
     HOSTILE_SQL,
     content_fingerprint,
@@ -15,6 +13,8 @@ from biomedqa.tools.sql.refusals import (
     run_sql_cases,
     summarize,
 )
+from biomedqa.hashing import sha256_file
+from biomedqa.testing import ScriptedChatModel
 
 from .conftest import ToolFactory, sql_json
 

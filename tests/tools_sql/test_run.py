@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from biomedqa.errors import ConfigError, SQLExecutionError
-from biomedqa.tools.sql.compare import relaxed_match, rows_match
+from biomedqa.eval.sql_compare import relaxed_match, rows_match
 from biomedqa.tools.sql.connect import dialect_of, normalize_url, open_engine
 from biomedqa.tools.sql.run import SqlRunner
 

@@ -1,4 +1,5 @@
-"""One request-rate limiter shared by all concurrent NCBI calls, with an injectable clock."""
+"""One request-rate limiter shared by all concurrent NCBI calls, with an injectable clock
+(tests inject :class:`biomedqa.testing.ManualClock`)."""
 
 from __future__ import annotations
 
@@ -11,21 +12,6 @@ logger = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
-
-
-class ManualClock:
-    """A fake clock for tests: ``sleep`` advances ``now`` instantly and records each wait."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += max(0.0, seconds)
 
 
 class RateLimiter:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 
 from biomedqa.errors import BiomedQAError, SQLExecutionError, UnsafeSQLError
-from biomedqa.testing import ScriptedChatModel
+from biomedqa.eval.keyed_model import KeyedChatModel
 from biomedqa.tools.sql.tool import SqlTool
 
 logger = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ async def run_model_sql_cases(tool: SqlTool) -> list[RefusalCase]:
     real_llm = tool.llm
     try:
         for case_id, sql, expect in HOSTILE_SQL:
-            tool.llm = ScriptedChatModel(default=lambda _p, s=sql: json.dumps({"sql": s}))
+            tool.llm = KeyedChatModel(default=lambda _p, s=sql: json.dumps({"sql": s}))
             t0 = time.perf_counter()
             ans = await tool.ask(f"Show the drugs ({case_id}).")
             outcome, ok = _judge(expect, ans.refused, len(ans.rows), tool.settings.row_limit,

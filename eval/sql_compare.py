@@ -11,7 +11,6 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-REL_TOL = 1e-6
 ABS_TOL = 1e-9
 ORDER_WORDS = re.compile(
     r"\b(rank|ranked|order|ordered|sorted|sort|ascending|descending|top \d+|first \d+)\b", re.IGNORECASE
