@@ -15,8 +15,9 @@ from biomedqa.agent.nodes.grade import grade
 from biomedqa.agent.nodes.plan import plan
 from biomedqa.agent.nodes.query_sql import query_sql
 from biomedqa.agent.nodes.reflect import after_reflect, reflect
-from biomedqa.agent.nodes.reformulate import reformulate, revise
+from biomedqa.agent.nodes.reformulate import reformulate
 from biomedqa.agent.nodes.retrieve import retrieve
+from biomedqa.agent.nodes.revise import revise
 from biomedqa.agent.state import AgentState
 from biomedqa.deps import Deps
 

@@ -21,6 +21,18 @@ def prompt_text(messages: Sequence[Message]) -> str:
     return "\n".join(f"{m.role}: {m.content}" for m in messages)
 
 
+def llm_event(llm: ChatModel, node: str, messages: Sequence[Message], reply: str, seconds: float,
+              schema: str | None, **data: Any) -> TraceEvent:
+    """The trace event of one model call: prompt, reply, schema and the model's perf counters."""
+    return TraceEvent(
+        kind="llm",
+        name=node,
+        seconds=seconds,
+        data={"prompt": prompt_text(messages), "reply": reply, **data, "schema": schema,
+              "perf": dict(llm.last_perf)},
+    )
+
+
 async def call_llm(
     llm: ChatModel, node: str, messages: Sequence[Message], *, schema: type[M] | None = None, **kw: Any
 ) -> tuple[Any, TraceEvent]:
@@ -35,18 +47,7 @@ async def call_llm(
         logger.info("%s: model output rejected (%s)", node, error[:120])
     dt = time.perf_counter() - t0
     reply = result.model_dump_json() if isinstance(result, BaseModel) else (result or "")
-    ev = TraceEvent(
-        kind="llm",
-        name=node,
-        seconds=dt,
-        data={
-            "prompt": prompt_text(messages),
-            "reply": reply,
-            "error": error,
-            "schema": schema.__name__ if schema else None,
-            "perf": dict(getattr(llm, "last_perf", {})),
-        },
-    )
+    ev = llm_event(llm, node, messages, reply, dt, schema.__name__ if schema else None, error=error)
     return result, ev
 
 
@@ -56,19 +57,8 @@ async def score_choices(
     """Log-probabilities of each option letter as the next token of the reply (after ``answer_prefix``)."""
     t0 = time.perf_counter()
     scores = await llm.logprob_choices(messages, choices, answer_prefix=answer_prefix)
-    ev = TraceEvent(
-        kind="llm",
-        name=node,
-        seconds=time.perf_counter() - t0,
-        data={
-            "prompt": prompt_text(messages),
-            "reply": max(scores, key=scores.__getitem__),
-            "scores": scores,
-            "answer_prefix": answer_prefix,
-            "schema": "logprobs",
-            "perf": dict(getattr(llm, "last_perf", {})),
-        },
-    )
+    ev = llm_event(llm, node, messages, max(scores, key=scores.__getitem__), time.perf_counter() - t0, "logprobs",
+                   scores=scores, answer_prefix=answer_prefix)
     return scores, ev
 
 

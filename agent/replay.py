@@ -14,9 +14,11 @@ from pydantic import BaseModel
 from biomedqa.agent.llm_io import prompt_text
 from biomedqa.deps import Deps
 from biomedqa.errors import InputError
+from biomedqa.interfaces import ChatModel
 from biomedqa.llm import parse_model
 from biomedqa.settings import Settings
-from biomedqa.types import Message, Passage, ToolCall, Trace
+from biomedqa.tools.sql.models import SqlAnswer
+from biomedqa.types import Message, Passage, ToolAnswer, Trace
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -30,6 +32,7 @@ class ReplayChatModel:
 
     def __init__(self, trace: Trace, name: str = "replay"):
         self.name = name
+        self.last_perf: dict[str, float] = {}
         self.replies: dict[str, list[dict[str, Any]]] = {}
         for ev in trace.of_kind("llm"):
             self.replies.setdefault(_key(ev.data.get("prompt", "")), []).append(ev.data)
@@ -78,51 +81,44 @@ class ReplayRetriever:
         return self.search(query, k)
 
 
-class _Recorded(BaseModel):
-    answer: str = ""
-    tool_calls: list[ToolCall] = []
-    passages: list[Passage] = []
-
-
 class ReplayToolbox:
-    """Serves the recorded E-utilities chain result for the question."""
+    """Serves the recorded E-utilities chain result for the question (an ``EutilsTools``)."""
 
     def __init__(self, trace: Trace):
         ev = next((e for e in trace.events if e.kind == "node" and e.name == "call_tools"), None)
         self.recorded = (
-            _Recorded(
+            ToolAnswer(
                 answer=ev.data.get("tool_answer", ""),
                 tool_calls=ev.data.get("calls", []),
                 passages=ev.data.get("passages", []),
             )
             if ev
-            else _Recorded()
+            else ToolAnswer()
         )
 
-    async def answer_question(self, question: str) -> _Recorded:
+    async def answer_question(self, question: str, llm: ChatModel | None) -> ToolAnswer:
         return self.recorded
 
+    async def pubmed_passages(self, query: str, k: int) -> list[Passage]:
+        raise InputError(
+            "the trace holds no live PubMed search to replay.", hint="Replay a run made with a local index."
+        )
 
-class _SqlRecord:
-    def __init__(self, data: dict[str, Any]):
-        self.__dict__.update(data)
-        self._passages = [Passage(**p) for p in data.get("evidence", [])]
-
-    def passages(self) -> list[Passage]:
-        return self._passages
+    def close(self) -> None:
+        """Nothing to close: no client was opened."""
 
 
 class ReplaySql:
+    """Serves the recorded SQL answer (a ``SqlBackend``)."""
+
     def __init__(self, trace: Trace):
         ev = next((e for e in trace.events if e.kind == "node" and e.name == "query_sql" and "result" in e.data), None)
         self.data = dict(ev.data["result"]) if ev else None
-        if self.data is not None:
-            self.data["evidence"] = [p for p in ev.data.get("passages", [])] if ev else []
 
-    async def ask(self, question: str) -> _SqlRecord:
+    async def ask(self, question: str) -> SqlAnswer:
         if self.data is None:
             raise InputError("the trace holds no SQL result to replay.")
-        return _SqlRecord(self.data)
+        return SqlAnswer.model_validate(self.data)
 
 
 def load_trace(path: Path) -> Trace:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from biomedqa.types import AnswerFormat, Message, Passage, SentenceSupport, ToolCall, TraceEvent
+from biomedqa.types import AnswerFormat, Citation, Message, Passage, SentenceSupport, ToolCall, TraceEvent
 
 ToolName = Literal["pubmed", "eutils", "sql"]
 
@@ -33,6 +33,17 @@ class Draft(BaseModel):
 
     text: str
     choice: str | None = None
+    scores: dict[str, float] = Field(default_factory=dict, description="Option log-probabilities, closed formats")
+
+
+class Final(BaseModel):
+    """What finalize hands to the API: the rendered answer and its checked support."""
+
+    text: str
+    choice: str | None = None
+    citations: list[Citation] = Field(default_factory=list)
+    support: list[SentenceSupport] = Field(default_factory=list)
+    grounded: bool | None = Field(default=None, description="None: not self-checked")
     scores: dict[str, float] = Field(default_factory=dict, description="Option log-probabilities, closed formats")
 
 
@@ -64,4 +75,9 @@ class AgentState(TypedDict, total=False):
     feedback: str
     revisions: int
     retrievals: int
-    final: dict[str, Any]
+    final: Final
+
+
+def is_closed(state: AgentState) -> bool:
+    """A closed question: a yes/no(/maybe) format, or multiple-choice options to pick from."""
+    return state.get("format", "free") != "free" or bool(state.get("options"))

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from biomedqa.deps import Deps
-from biomedqa.errors import InputError
+from biomedqa.errors import InputError, NoEvidenceError
 from biomedqa.settings import MaybeSettings, get_settings
 from biomedqa.types import AgentEvent, Answer, AnswerFormat, Message, Trace
 
@@ -121,6 +121,11 @@ class Agent:
                     yield AgentEvent(kind="node", name=node, text=summary)
             elif mode == "values":
                 final = chunk
+        if self.settings.agent.require_evidence and not final.get("evidence"):
+            raise NoEvidenceError(
+                "retrieval and tools found no evidence for this question.",
+                hint="Rephrase it, choose another index (retrieval.index), or set agent.require_evidence=false.",
+            )
         yield AgentEvent(kind="answer", answer=self._answer(final, time.perf_counter() - t0))
 
     def _answer(self, state: Mapping[str, Any], seconds: float) -> Answer:
@@ -135,17 +140,19 @@ class Agent:
             history=[m.model_dump() for m in state.get("history", [])],
         )
         trace.add("run", "passages", passages=[p.model_dump(mode="json") for p in state.get("passages", [])])
-        fin = state.get("final", {})
+        from biomedqa.agent.state import Final
+
+        fin: Final = state.get("final") or Final(text="")
         sql_calls = [c for c in state.get("tool_calls", []) if c.tool == "sql" and c.ok]
         return Answer(
             question=state["question"],
-            text=fin.get("text", ""),
+            text=fin.text,
             format=state.get("format", "free"),
-            choice=fin.get("choice"),
-            citations=fin.get("citations", []),
+            choice=fin.choice,
+            citations=fin.citations,
             evidence=list(state.get("evidence", [])),
-            support=fin.get("support", []),
-            grounded=fin.get("grounded"),
+            support=fin.support,
+            grounded=fin.grounded,
             sql=(sql_calls[-1].result or {}).get("sql") if sql_calls else None,
             tool_calls=list(state.get("tool_calls", [])),
             timings=_timings(trace, seconds),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from biomedqa.interfaces import ChatModel, Embedder, Retriever
+from biomedqa.interfaces import ChatModel, Embedder, EutilsTools, QueryExpander, Retriever, SqlBackend
 from biomedqa.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -54,19 +54,19 @@ class Deps:
         return build_retriever(self.settings, embedder=lambda: self.embedder)
 
     @cached_property
-    def hyde(self) -> Any:
+    def hyde(self) -> QueryExpander:
         from biomedqa.retrievers.hyde import HyDEExpander
 
         return HyDEExpander(self.llm, self.settings)
 
     @cached_property
-    def eutils(self) -> Any:
+    def eutils(self) -> EutilsTools:
         from biomedqa.tools.eutils import build_eutils
 
         return build_eutils(self.settings)
 
     @cached_property
-    def sql(self) -> Any:
+    def sql(self) -> SqlBackend | None:
         if not self.settings.sql.url:
             return None
         from biomedqa.tools.sql import build_sql_tool

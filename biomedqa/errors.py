@@ -96,7 +96,7 @@ class SQLExecutionError(BiomedQAError):
 
 
 class NoEvidenceError(BiomedQAError):
-    """Retrieval and tools found nothing to answer from."""
+    """Retrieval and tools found nothing to answer from, and ``agent.require_evidence`` is on."""
 
     exit_code = 6
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Protocol, TypeVar, overload, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeVar, overload, runtime_checkable
 
 import numpy as np
 from pydantic import BaseModel
 
-from biomedqa.types import Message, Passage
+from biomedqa.types import Message, Passage, ToolAnswer
+
+if TYPE_CHECKING:
+    from biomedqa.tools.sql.models import SqlAnswer
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -18,6 +21,8 @@ class ChatModel(Protocol):
     """A chat LLM. ``schema`` asks for JSON constrained to that pydantic model and returns it parsed."""
 
     name: str
+    last_perf: dict[str, float]
+    """llama.cpp-style counters of the last call (``prompt_tokens``, ``prompt_s``, ...); {} when unknown."""
 
     @overload
     async def complete(
@@ -91,3 +96,36 @@ class Retriever(Protocol):
     def search(self, query: str, k: int) -> list[Passage]: ...
 
     def search_many(self, queries: Sequence[str], k: int) -> list[list[Passage]]: ...
+
+    def search_expanded(self, query: str, expansions: Sequence[str], k: int) -> list[Passage]:
+        """Search helped by hypothetical documents (HyDE); plain search when ``expansions`` is empty."""
+        ...
+
+
+@runtime_checkable
+class QueryExpander(Protocol):
+    """Question → hypothetical documents to search with (HyDE). Real: ``HyDEExpander``."""
+
+    async def expand(self, question: str, n: int | None = None) -> list[str]: ...
+
+
+@runtime_checkable
+class EutilsTools(Protocol):
+    """NCBI E-utilities for the agent. Real: ``EutilsToolbox``; replay: ``ReplayToolbox``."""
+
+    async def answer_question(self, question: str, llm: ChatModel | None) -> ToolAnswer:
+        """A gene/SNP/disease/sequence question answered with NCBI calls (their records as evidence)."""
+        ...
+
+    async def pubmed_passages(self, query: str, k: int) -> list[Passage]:
+        """PubMed search + fetch: the top ``k`` abstracts as literature passages."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class SqlBackend(Protocol):
+    """Question → guarded read-only SQL, its rows and an answer. Real: ``SqlTool``; replay: ``ReplaySql``."""
+
+    async def ask(self, question: str) -> SqlAnswer: ...

@@ -119,6 +119,9 @@ class AgentSettings(_Group):
     max_question_chars: int = 4000
     evidence_chars: int = Field(default=500, description="Characters of each passage shown to the model")
     max_evidence: int = 5
+    require_evidence: bool = Field(
+        default=False, description="Raise NoEvidenceError (exit code 6) when retrieval and tools found no evidence"
+    )
 
 
 class Settings(BaseSettings):

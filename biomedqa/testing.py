@@ -68,6 +68,9 @@ class ListRetriever:
     def search_many(self, queries: Sequence[str], k: int) -> list[list[Passage]]:
         return [self.search(q, k) for q in queries]
 
+    def search_expanded(self, query: str, expansions: Sequence[str], k: int) -> list[Passage]:
+        return self.search(query, k)
+
 
 class ManualClock:
     """A fake clock for tests: ``sleep`` advances ``now`` instantly and records each wait."""

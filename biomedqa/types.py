@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 Role = Literal["system", "user", "assistant"]
 Verdict = Literal["supported", "partial", "unsupported"]
 AnswerFormat = Literal["free", "yesno", "yesnomaybe", "choice"]
+EvidenceKind = Literal["literature", "tool", "table"]
 
 
 class Message(BaseModel):
@@ -31,7 +32,11 @@ class Passage(BaseModel):
     text: str
     year: int | None = None
     score: float = Field(default=0.0, description="Higher is better; comparable only within one retriever")
-    source: str = Field(default="dense", description="dense | bm25 | fused | eutils | sql | tool name")
+    source: str = Field(default="dense", description="Where it came from: dense | bm25 | fused | eutils | sql")
+    kind: EvidenceKind = Field(
+        default="literature",
+        description="literature: an article or a chunk of one (graded); tool: an NCBI record; table: SQL rows",
+    )
     meta: dict[str, Any] = Field(default_factory=dict, description="Retriever-specific extras (ranks, chunk no.)")
 
     def with_score(self, score: float, source: str | None = None) -> Passage:
@@ -70,6 +75,15 @@ class ToolCall(BaseModel):
     error: str | None = None
     seconds: float = 0.0
     requests: list[str] = Field(default_factory=list, description="Canonical keys of HTTP/SQL requests made")
+
+
+class ToolAnswer(BaseModel):
+    """What an E-utilities chain found: a short answer plus the calls and evidence behind it."""
+
+    answer: str = Field(default="", description="Short answer; '' when nothing was found")
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    passages: list[Passage] = Field(default_factory=list)
+    task: str | None = Field(default=None, description="Recognised question shape, or 'llm'")
 
 
 class TraceEvent(BaseModel):

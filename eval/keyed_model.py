@@ -37,7 +37,7 @@ class KeyedChatModel:
         self.default = default
         self.name = name
         self.calls: list[dict[str, Any]] = []
-        self.perf: dict[str, float] = {}
+        self.last_perf: dict[str, float] = {}
 
     def unmatched(self, prompt: str) -> str:
         """Called when no key matches and there is no default."""

@@ -7,7 +7,7 @@ the first 500 BioASQ questions over mini-PubMed (0.876 vs 0.863)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -21,59 +21,64 @@ from biomedqa.types import Passage
 logger = logging.getLogger(__name__)
 
 
-def rrf(
-    rankings: Mapping[str, Ranked], weights: Mapping[str, float], rrf_k: int, groups: np.ndarray | None, k: int,
-) -> tuple[Ranked, dict[int, dict[str, object]]]:
-    """Fuse rankings: score(d) = sum_r weight_r / (rrf_k + rank_r(d)), ranks 1-based.
+Fused = tuple[Ranked, dict[int, dict[str, object]]]
+Term = Callable[[int, float], float]  # (1-based rank, score) -> contribution to the fused score
 
-    Rows are matched by record group, so two chunks of one record count as one document; the
-    row shown is the one ranked best by any retriever.
 
-    Returns:
-        The fused top-``k`` (row id, score) list and, per row id, the ``ranks`` each retriever gave.
+def _fuse(rankings: Mapping[str, Ranked], terms: Mapping[str, Term], groups: np.ndarray | None, k: int) -> Fused:
+    """Sum each ranking's ``terms[name]`` per record group; the row shown is the one ranked best anywhere.
+
+    Rows are matched by record group, so two chunks of one record count as one document.
     """
     score: dict[int, float] = {}
     best: dict[int, tuple[int, int]] = {}  # group -> (best rank, row)
     ranks: dict[int, dict[str, int]] = {}
     for name, ranked in rankings.items():
-        w = float(weights.get(name, 1.0))
-        for rank, (row, _) in enumerate(ranked, 1):
-            g = int(groups[row]) if groups is not None else row
-            score[g] = score.get(g, 0.0) + w / (rrf_k + rank)
-            ranks.setdefault(g, {})[name] = rank
-            if g not in best or rank < best[g][0]:
-                best[g] = (rank, row)
-    order = sorted(score, key=lambda g: (-score[g], best[g][0], best[g][1]))[:k]
-    fused = [(best[g][1], score[g]) for g in order]
-    return fused, {best[g][1]: {"ranks": ranks[g]} for g in order}
-
-
-def convex(
-    rankings: Mapping[str, Ranked], weights: Mapping[str, float], groups: np.ndarray | None, k: int,
-) -> tuple[Ranked, dict[int, dict[str, object]]]:
-    """Fuse by a weighted sum of min-max normalised scores (a document missing from a list adds 0).
-
-    Returns:
-        The fused top-``k`` (row id, score) list and, per row id, the ``ranks`` each retriever gave.
-    """
-    score: dict[int, float] = {}
-    best: dict[int, tuple[int, int]] = {}
-    ranks: dict[int, dict[str, int]] = {}
-    total = sum(float(weights.get(n, 1.0)) for n in rankings) or 1.0
-    for name, ranked in rankings.items():
-        if not ranked:
+        term = terms.get(name)
+        if term is None:
             continue
-        w = float(weights.get(name, 1.0)) / total
-        values = [s for _, s in ranked]
-        lo, span = min(values), (max(values) - min(values)) or 1.0
         for rank, (row, s) in enumerate(ranked, 1):
             g = int(groups[row]) if groups is not None else row
-            score[g] = score.get(g, 0.0) + w * (s - lo) / span
+            score[g] = score.get(g, 0.0) + term(rank, s)
             ranks.setdefault(g, {})[name] = rank
             if g not in best or rank < best[g][0]:
                 best[g] = (rank, row)
     order = sorted(score, key=lambda g: (-score[g], best[g][0], best[g][1]))[:k]
     return [(best[g][1], score[g]) for g in order], {best[g][1]: {"ranks": ranks[g]} for g in order}
+
+
+def rrf(
+    rankings: Mapping[str, Ranked], weights: Mapping[str, float], rrf_k: int, groups: np.ndarray | None, k: int,
+) -> Fused:
+    """Fuse rankings: score(d) = sum_r weight_r / (rrf_k + rank_r(d)), ranks 1-based.
+
+    Returns:
+        The fused top-``k`` (row id, score) list and, per row id, the ``ranks`` each retriever gave.
+    """
+
+    def term(w: float) -> Term:
+        return lambda rank, _s: w / (rrf_k + rank)
+
+    return _fuse(rankings, {n: term(float(weights.get(n, 1.0))) for n in rankings}, groups, k)
+
+
+def convex(
+    rankings: Mapping[str, Ranked], weights: Mapping[str, float], groups: np.ndarray | None, k: int,
+) -> Fused:
+    """Fuse by a weighted sum of min-max normalised scores (a document missing from a list adds 0).
+
+    Returns:
+        The fused top-``k`` (row id, score) list and, per row id, the ``ranks`` each retriever gave.
+    """
+    total = sum(float(weights.get(n, 1.0)) for n in rankings) or 1.0
+
+    def term(w: float, ranked: Ranked) -> Term:
+        values = [s for _, s in ranked]
+        lo, span = min(values), (max(values) - min(values)) or 1.0
+        return lambda _rank, s: w * (s - lo) / span
+
+    terms = {n: term(float(weights.get(n, 1.0)) / total, r) for n, r in rankings.items() if r}
+    return _fuse(rankings, terms, groups, k)
 
 
 class HybridRetriever(IndexRetriever):
@@ -90,7 +95,7 @@ class HybridRetriever(IndexRetriever):
     def _depth(self, k: int) -> int:
         return max(self.settings.retrieval.overfetch, k)
 
-    def _fuse(self, dense: Ranked, bm25: Ranked, k: int) -> tuple[Ranked, dict[int, dict[str, object]]]:
+    def _fuse(self, dense: Ranked, bm25: Ranked, k: int) -> Fused:
         r = self.settings.retrieval
         if r.fusion == "convex":
             return convex({"dense": dense, "bm25": bm25}, r.weights, self.groups, k)

@@ -11,13 +11,12 @@ import json
 import logging
 import os
 import re
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from biomedqa.interfaces import ChatModel
 from biomedqa.settings import Settings
-from biomedqa.types import Message, Passage
+from biomedqa.types import Message
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +55,7 @@ class HyDEExpander:
 
     def cache_key(self, question: str, n: int) -> str:
         """Hex key of (model, prompt version, question, n, max tokens)."""
-        parts = [getattr(self.llm, "name", type(self.llm).__name__), PROMPT_VERSION, question.strip(), n,
+        parts = [self.llm.name, PROMPT_VERSION, question.strip(), n,
                  self.settings.retrieval.hyde_max_tokens]
         return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
@@ -71,7 +70,7 @@ class HyDEExpander:
     def _save(self, path: Path, question: str, docs: list[str]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"question": question, "model": getattr(self.llm, "name", ""),
+        tmp.write_text(json.dumps({"question": question, "model": self.llm.name,
                                    "prompt_version": PROMPT_VERSION, "expansions": docs}, ensure_ascii=False))
         os.replace(tmp, path)
 
@@ -100,19 +99,3 @@ class HyDEExpander:
         self._save(path, question, docs)
         logger.info("hyde: wrote %d hypothetical abstract(s) (%d chars)", n, sum(map(len, docs)))
         return [d for d in docs if d]
-
-    async def for_query(self, question: str, *, hyde: bool | None = None, n: int | None = None) -> list[str]:
-        """Expansions when HyDE is on for this call (``hyde``) or, when None, in the settings; else []."""
-        enabled = self.settings.retrieval.hyde if hyde is None else hyde
-        return await self.expand(question, n) if enabled else []
-
-
-async def hyde_search(retriever: Any, expander: HyDEExpander | None, question: str, k: int, *,
-                      hyde: bool | None = None) -> tuple[list[Passage], list[str]]:
-    """Search with HyDE when enabled (and the retriever supports it); returns (passages, expansions)."""
-    expansions: Sequence[str] = []
-    if expander is not None and hasattr(retriever, "search_expanded"):
-        expansions = await expander.for_query(question, hyde=hyde)
-    if expansions:
-        return retriever.search_expanded(question, expansions, k), list(expansions)
-    return retriever.search(question, k), []

@@ -15,16 +15,10 @@ from biomedqa.types import ToolCall
 
 
 async def call_tools(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
-    from biomedqa.tools.eutils.chains import answer_gene_question
-
     t0 = time.perf_counter()
     deps = runtime.context
-    toolbox = deps.eutils
     try:
-        if hasattr(toolbox, "answer_question"):  # replayed runs serve the recorded result
-            result = await toolbox.answer_question(state["question"])
-        else:
-            result = await answer_gene_question(state["question"], deps.llm, toolbox)
+        result = await deps.eutils.answer_question(state["question"], deps.llm)
     except BiomedQAError as e:  # a failed lookup is recorded; retrieval may still answer
         call = ToolCall(tool="eutils", args={"question": state["question"]}, ok=False, error=str(e))
         return {"tool_calls": [call], "events": [node_event("call_tools", t0, f"failed: {e}")]}

@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 
 from biomedqa.agent.citations import NO_ANSWER, citations_for, refs_in, render, split_sentences
 from biomedqa.agent.llm_io import node_event
-from biomedqa.agent.state import AgentState
+from biomedqa.agent.state import AgentState, Final
 from biomedqa.deps import Deps
 from biomedqa.types import Citation, SentenceSupport
 
@@ -49,15 +49,15 @@ async def finalize(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
         body = NO_ANSWER
     text = f"{prefix} — {body}" if prefix and body else (prefix or body)
     grounded = bool(final_support) and all(s.verdict == "supported" for s in final_support)
-    final = {
-        "text": text,
-        "choice": draft.choice,
-        "citations": list(citations.values()),
-        "support": final_support,
-        "grounded": grounded if (support or final_support) else None,
-        "scores": draft.scores,
-    }
+    final = Final(
+        text=text,
+        choice=draft.choice,
+        citations=list(citations.values()),
+        support=final_support,
+        grounded=grounded if (support or final_support) else None,
+        scores=draft.scores,
+    )
     ev = node_event(
-        "finalize", t0, f"{len(sentences)} sentences, {len(citations)} citations, grounded={final['grounded']}"
+        "finalize", t0, f"{len(sentences)} sentences, {len(citations)} citations, grounded={final.grounded}"
     )
     return {"final": final, "events": [ev]}

@@ -10,8 +10,8 @@ from langgraph.runtime import Runtime
 
 from biomedqa.agent import prompts
 from biomedqa.agent.citations import NO_ANSWER
-from biomedqa.agent.llm_io import call_llm, node_event, prompt_text, score_choices
-from biomedqa.agent.state import AgentState, Draft
+from biomedqa.agent.llm_io import call_llm, llm_event, node_event, score_choices
+from biomedqa.agent.state import AgentState, Draft, is_closed
 from biomedqa.deps import Deps
 from biomedqa.types import Message, TraceEvent
 
@@ -32,18 +32,7 @@ async def _stream_text(
         pieces.append(piece)
         runtime.stream_writer({"token": piece})
     text = "".join(pieces).strip()
-    ev = TraceEvent(
-        kind="llm",
-        name="generate",
-        seconds=time.perf_counter() - t0,
-        data={
-            "prompt": prompt_text(msgs),
-            "reply": text,
-            "schema": None,
-            "perf": dict(getattr(deps.llm, "last_perf", {})),
-        },
-    )
-    return text, ev
+    return text, llm_event(deps.llm, "generate", msgs, text, time.perf_counter() - t0, None)
 
 
 async def _free(state: AgentState, deps: Deps, runtime: Runtime[Deps]) -> tuple[Draft, list[TraceEvent]]:
@@ -93,8 +82,7 @@ async def _closed(state: AgentState, deps: Deps, runtime: Runtime[Deps]) -> tupl
 async def generate(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
     t0 = time.perf_counter()
     deps = runtime.context
-    closed = state.get("format", "free") != "free" or bool(state.get("options"))
-    draft, events = await (_closed if closed else _free)(state, deps, runtime)
+    draft, events = await (_closed if is_closed(state) else _free)(state, deps, runtime)
     events.append(
         node_event(
             "generate", t0, f"draft of {len(draft.text)} chars" + (f", choice {draft.choice}" if draft.choice else "")

@@ -10,11 +10,9 @@ from pydantic import BaseModel, Field
 
 from biomedqa.agent import prompts
 from biomedqa.agent.llm_io import call_llm, node_event
-from biomedqa.agent.state import AgentState
+from biomedqa.agent.state import AgentState, is_closed
 from biomedqa.deps import Deps
 from biomedqa.types import Passage
-
-TOOL_SOURCES = {"eutils", "sql"}
 
 
 class Relevant(BaseModel):
@@ -22,9 +20,12 @@ class Relevant(BaseModel):
 
 
 def rank_candidates(passages: list[Passage], limit: int) -> tuple[list[Passage], list[Passage]]:
-    """Split into tool records (always kept) and the best literature passages (by score)."""
-    tools = [p for p in passages if p.source in TOOL_SOURCES]
-    lit = sorted((p for p in passages if p.source not in TOOL_SOURCES), key=lambda p: -p.score)
+    """Split into tool records and table rows (always kept) and the best literature passages (by score).
+
+    Literature is graded whatever retrieved it: the local index or PubMed searched live through E-utilities.
+    """
+    tools = [p for p in passages if p.kind != "literature"]
+    lit = sorted((p for p in passages if p.kind == "literature"), key=lambda p: -p.score)
     seen: set[str] = set()
     unique = []
     for p in lit:  # one passage per article: chunks of the same PMID add little for a small model
@@ -41,7 +42,7 @@ async def grade(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
     limit = deps.settings.agent.max_evidence
     tools, lit = rank_candidates(state.get("passages", []), limit)
     events = []
-    closed = state.get("format", "free") != "free"
+    closed = is_closed(state)
     if deps.settings.agent.grade and lit:
         # Same evidence rendering as generate's prompt, so llama.cpp reuses the KV cache of the prefix.
         block = prompts.evidence_block(lit, deps.settings.agent.evidence_chars, question=state["question"])

@@ -10,7 +10,7 @@ from langgraph.runtime import Runtime
 
 from biomedqa.agent import prompts
 from biomedqa.agent.llm_io import call_llm, node_event
-from biomedqa.agent.state import AgentState, Plan, PlanOut, ToolName
+from biomedqa.agent.state import AgentState, Plan, PlanOut, ToolName, is_closed
 from biomedqa.deps import Deps
 from biomedqa.types import Message
 
@@ -63,7 +63,7 @@ async def plan(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
     t0 = time.perf_counter()
     deps = runtime.context
     question = state["question"]
-    closed = state.get("format", "free") != "free"
+    closed = is_closed(state)
     sql_ok = deps.settings.agent.use_sql and bool(deps.settings.sql.url)
     eutils_ok = deps.settings.agent.use_eutils
     fb = fallback_plan(question, sql_available=sql_ok, closed=closed)

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from biomedqa.agent import prompts
 from biomedqa.agent.citations import NO_ANSWER, overlap, refs_in, split_sentences, strip_refs
 from biomedqa.agent.llm_io import call_llm, node_event
-from biomedqa.agent.state import AgentState
+from biomedqa.agent.state import AgentState, is_closed
 from biomedqa.deps import Deps
 from biomedqa.types import SentenceSupport, TraceEvent
 
@@ -78,9 +78,8 @@ def after_reflect(state: AgentState, runtime: Runtime[Deps]) -> str:
     """Revise once with feedback, re-retrieve when nothing survived, else finish."""
     s = runtime.context.settings.agent
     support = state.get("support", [])
-    closed = state.get("format", "free") != "free" or bool(state.get("options"))
     kept = [v for v in support if v.verdict != "unsupported"]
-    if closed:
+    if is_closed(state):
         return "finalize"
     if not kept and state.get("retrievals", 0) < s.max_retrievals - 1:
         return "reformulate"

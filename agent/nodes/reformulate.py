@@ -39,7 +39,3 @@ async def reformulate(state: AgentState, runtime: Runtime[Deps]) -> dict[str, An
         "events": [ev, node_event("reformulate", t0, f"retrieval {n + 1}: {query[:80]!r}")],
     }
 
-
-def revise(state: AgentState) -> dict[str, Any]:
-    """Count a revision; generate runs again with the reflection's feedback in its prompt."""
-    return {"revisions": state.get("revisions", 0) + 1}

@@ -22,7 +22,7 @@ async def _expand(deps: Deps, question: str) -> tuple[list[str], list[TraceEvent
     if not deps.settings.retrieval.hyde:
         return [], []
     t0 = time.perf_counter()
-    docs: list[str] = await deps.hyde.expand(question)
+    docs = await deps.hyde.expand(question)
     ev = TraceEvent(
         kind="llm",
         name="hyde",
@@ -33,10 +33,10 @@ async def _expand(deps: Deps, question: str) -> tuple[list[str], list[TraceEvent
 
 
 def _search(deps: Deps, queries: list[str], expansions: list[str], k: int) -> list[list[Passage]]:
-    retriever: Any = deps.retriever
+    retriever = deps.retriever
     out = []
     for i, q in enumerate(queries):
-        if i == 0 and expansions and hasattr(retriever, "search_expanded"):
+        if i == 0 and expansions:
             out.append(retriever.search_expanded(q, expansions, k))
         else:
             out.append(retriever.search(q, k))
@@ -45,7 +45,7 @@ def _search(deps: Deps, queries: list[str], expansions: list[str], k: int) -> li
 
 async def _live_pubmed(deps: Deps, query: str, k: int) -> tuple[list[Passage], ToolCall]:
     t0 = time.perf_counter()
-    passages: list[Passage] = await deps.eutils.pubmed_passages(query, k)
+    passages = await deps.eutils.pubmed_passages(query, k)
     call = ToolCall(
         tool="pubmed_search",
         args={"query": query, "k": k},

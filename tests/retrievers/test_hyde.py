@@ -2,7 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from biomedqa.retrievers.hyde import PROMPT_VERSION, HyDEExpander, clean_abstract, hyde_search
+from langgraph.runtime import Runtime
+
+from biomedqa.agent.nodes.retrieve import retrieve
+from biomedqa.deps import Deps
+from biomedqa.retrievers.hyde import PROMPT_VERSION, HyDEExpander, clean_abstract
 from biomedqa.settings import Settings
 from biomedqa.testing import ListRetriever, ScriptedChatModel
 from biomedqa.types import Passage
@@ -31,16 +35,6 @@ async def test_cache_key_depends_on_model_name(settings: Settings) -> None:
     assert a.cache_key("q", 1) == a.cache_key(" q ", 1)
 
 
-async def test_switch_per_call_and_per_settings(settings: Settings) -> None:
-    llm = ScriptedChatModel(default="hypothetical text")
-    off = HyDEExpander(llm, settings)  # default settings: retrieval.hyde is False
-    assert await off.for_query("q?") == [] and llm.calls == []
-    assert await off.for_query("q?", hyde=True) == ["hypothetical text"]
-    on = HyDEExpander(llm, settings.with_overrides({"retrieval.hyde": True, "retrieval.hyde_n": 1}))
-    assert await on.for_query("other?") == ["hypothetical text"]
-    assert await on.for_query("other?", hyde=False) == []
-
-
 class ExpandingRetriever(ListRetriever):
     def __init__(self, passages: Sequence[Passage]) -> None:
         super().__init__(passages)
@@ -51,16 +45,21 @@ class ExpandingRetriever(ListRetriever):
         return self.search(" ".join([query, *expansions]), k)
 
 
-async def test_hyde_search_routes_through_search_expanded(settings: Settings) -> None:
+async def test_retrieve_routes_through_search_expanded_only_when_hyde_is_on(settings: Settings) -> None:
     passages = [Passage(doc_id="1", pmid="1", text="insulin resistance glucose uptake"),
                 Passage(doc_id="2", pmid="2", text="unrelated astronomy")]
+    on = settings.with_overrides({"retrieval.hyde": True, "retrieval.hyde_n": 1, "retrieval.k": 1})
     retriever = ExpandingRetriever(passages)
-    hyde = HyDEExpander(ScriptedChatModel(default="insulin resistance improves"), settings)
-    found, exp = await hyde_search(retriever, hyde, "metformin effect?", 1, hyde=True)
+    hyde = HyDEExpander(ScriptedChatModel(default="insulin resistance improves"), on)
+    out = await retrieve({"question": "metformin effect?"}, Runtime(context=Deps(on, retriever=retriever, hyde=hyde)))
+    found, exp = out["passages"], out["expansions"]
     assert [p.pmid for p in found] == ["1"] and exp == ["insulin resistance improves"]
     assert retriever.expanded == [("metformin effect?", exp)]
-    found, exp = await hyde_search(retriever, hyde, "metformin effect?", 1, hyde=False)
-    assert found == [] and exp == []  # plain search: no word overlap
+    off = settings.with_overrides({"retrieval.k": 1})  # default settings: retrieval.hyde is False
+    llm = ScriptedChatModel(default="hypothetical text")
+    deps = Deps(off, retriever=ExpandingRetriever(passages), hyde=HyDEExpander(llm, off))
+    out = await retrieve({"question": "metformin effect?"}, Runtime(context=deps))
+    assert out["passages"] == [] and out["expansions"] == [] and llm.calls == []  # plain search: no word overlap
 
 
 def test_clean_abstract() -> None:

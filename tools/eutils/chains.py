@@ -4,29 +4,21 @@ unambiguous, otherwise the local model picks tools step by step through constrai
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from pydantic import BaseModel, Field, JsonValue, field_validator
 
 from biomedqa.interfaces import ChatModel
-from biomedqa.tools.eutils.recipes import RECIPES, Run
+from biomedqa.tools.eutils.recipes import RECIPES, Run, Toolbox
 from biomedqa.tools.eutils.results import summarize
 from biomedqa.tools.eutils.routing import route
 from biomedqa.tools.eutils.tools import REGISTRY
-from biomedqa.types import Message, Passage, ToolCall
+from biomedqa.types import Message, ToolAnswer
 
 logger = logging.getLogger(__name__)
 MAX_STEPS = 4
 
 
-class GeneAnswer(BaseModel):
-    """What a gene chain found: a short answer plus the calls and evidence behind it."""
-
-    answer: str = Field(description="Short answer; '' when nothing was found")
-    tool_calls: list[ToolCall] = Field(default_factory=list)
-    passages: list[Passage] = Field(default_factory=list)
-    task: str | None = Field(default=None, description="Recognised question shape, or 'llm'")
-
+GeneAnswer = ToolAnswer  # the name this module has always exported
 
 STEP_TOOLS = {name: tool for name, tool in REGISTRY.items() if tool.step is not None}
 STEP_CHOICES: list[JsonValue] = [*STEP_TOOLS, "answer"]
@@ -54,7 +46,7 @@ SYSTEM = (
 )
 
 
-async def _llm_chain(question: str, llm: ChatModel, toolbox: Any, run: Run) -> str:
+async def _llm_chain(question: str, llm: ChatModel, run: Run) -> str:
     notes: list[str] = []
     for _ in range(MAX_STEPS):
         context = "\n".join(notes[-4:]) or "(no tool results yet)"
@@ -72,7 +64,7 @@ async def _llm_chain(question: str, llm: ChatModel, toolbox: Any, run: Run) -> s
     return ""
 
 
-async def answer_gene_question(question: str, llm: ChatModel | None, toolbox: Any) -> GeneAnswer:
+async def answer_gene_question(question: str, llm: ChatModel | None, toolbox: Toolbox) -> ToolAnswer:
     """Answer a gene/SNP/disease/sequence question with 1-4 NCBI calls.
 
     Args:
@@ -92,5 +84,5 @@ async def answer_gene_question(question: str, llm: ChatModel | None, toolbox: An
         logger.info("gene chain: %s via %d calls -> %r", task, len(run.calls), answer[:60])
     elif llm is not None:
         task = "llm"
-        answer = await _llm_chain(question, llm, toolbox, run)
-    return GeneAnswer(answer=answer, tool_calls=run.calls, passages=run.passages(), task=task)
+        answer = await _llm_chain(question, llm, run)
+    return ToolAnswer(answer=answer, tool_calls=run.calls, passages=run.passages(), task=task)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from biomedqa.tools.eutils.blast import BlastHit
 from biomedqa.tools.eutils.records import GeneRecord, OmimRecord, SnpRecord
@@ -23,15 +23,23 @@ ACCESSION = re.compile(r"[A-Z]{1,2}\d{5,6}\.\d+")
 HUMAN_CHROMOSOMES = {str(i) for i in range(1, 23)} | {"X", "Y", "MT"}
 
 
+class Toolbox(Protocol):
+    """What a chain needs: run a named tool, and read evidence from a call (``EutilsToolbox``)."""
+
+    async def call(self, name: str, args: dict[str, Any]) -> ToolCall: ...
+
+    def passages(self, call: ToolCall) -> list[Passage]: ...
+
+
 class Run:
     """The calls made while answering one question, and their evidence."""
 
-    def __init__(self, toolbox: Any) -> None:
+    def __init__(self, toolbox: Toolbox) -> None:
         self.toolbox = toolbox
         self.calls: list[ToolCall] = []
 
     async def call(self, tool: str, args: dict[str, Any]) -> ToolCall:
-        call: ToolCall = await self.toolbox.call(tool, args)
+        call = await self.toolbox.call(tool, args)
         self.calls.append(call)
         return call
 

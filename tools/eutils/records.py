@@ -49,7 +49,7 @@ class GeneRecord(BaseModel):
         text = (f"{self.symbol} ({self.description}); organism {self.organism}; chromosome {self.chromosome}; "
                 f"location {self.map_location}; aliases: {', '.join(self.aliases) or 'none'}. {self.summary}")
         return Passage(doc_id=f"gene:{self.gene_id}", title=f"{self.symbol}: {self.description}",
-                       text=text.strip(), source="eutils", meta={"db": "gene"})
+                       text=text.strip(), source="eutils", kind="tool", meta={"db": "gene"})
 
 
 class SnpRecord(BaseModel):
@@ -66,7 +66,8 @@ class SnpRecord(BaseModel):
         text = (f"{self.rsid} on chromosome {self.chromosome}"
                 f"{f' at {self.position}' if self.position else ''}; genes: {', '.join(self.genes) or 'none'}; "
                 f"class: {self.function_class or 'n/a'}; clinical significance: {self.clinical_significance or 'n/a'}.")
-        return Passage(doc_id=f"snp:{self.rsid}", title=self.rsid, text=text, source="eutils", meta={"db": "snp"})
+        return Passage(doc_id=f"snp:{self.rsid}", title=self.rsid, text=text, source="eutils", kind="tool",
+                       meta={"db": "snp"})
 
 
 class OmimRecord(BaseModel):
@@ -84,7 +85,8 @@ class OmimRecord(BaseModel):
 
     def passage(self) -> Passage:
         text = f"OMIM {self.mim} ({self.kind}): {self.title}; locus {self.locus or 'unknown'}."
-        return Passage(doc_id=f"omim:{self.mim}", title=self.title, text=text, source="eutils", meta={"db": "omim"})
+        return Passage(doc_id=f"omim:{self.mim}", title=self.title, text=text, source="eutils", kind="tool",
+                       meta={"db": "omim"})
 
 
 def gene_from_summary(uid: str, d: dict[str, Any]) -> GeneRecord:

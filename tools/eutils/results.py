@@ -83,7 +83,8 @@ class ElinkResult(BaseModel):
 
     def passages(self) -> list[Passage]:
         text = "; ".join(f"{k}: {', '.join(v[:20])}" for k, v in self.links.items()) or "no links"
-        return [Passage(doc_id=f"elink:{self.dbfrom}-{self.db}", text=text, source="eutils", meta={"db": "elink"})]
+        return [Passage(doc_id=f"elink:{self.dbfrom}-{self.db}", text=text, source="eutils", kind="tool",
+                        meta={"db": "elink"})]
 
     def lines(self) -> list[str]:
         return []
@@ -96,7 +97,8 @@ class BlastResult(BaseModel):
     items: list[BlastHit] = Field(default_factory=list)
 
     def passages(self) -> list[Passage]:
-        return [Passage(doc_id=f"blast:{h.accession}", title=h.title, source="eutils", meta={"db": "blast"},
+        return [Passage(doc_id=f"blast:{h.accession}", title=h.title, source="eutils", kind="tool",
+                        meta={"db": "blast"},
                         text=f"BLAST hit {h.accession}: {h.title}; identity {h.identity}%; e-value {h.evalue}; "
                              f"subject {h.sbjct_start}-{h.sbjct_end}.") for h in self.items]
 

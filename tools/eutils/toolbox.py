@@ -11,13 +11,15 @@ import httpx
 from pydantic import ValidationError
 
 from biomedqa.errors import BiomedQAError
+from biomedqa.interfaces import ChatModel
 from biomedqa.tools.eutils import pubmed
 from biomedqa.tools.eutils.blast import BlastClient
+from biomedqa.tools.eutils.chains import answer_gene_question
 from biomedqa.tools.eutils.client import EutilsClient
 from biomedqa.tools.eutils.replay import ReplayTransport
 from biomedqa.tools.eutils.results import passages_of
 from biomedqa.tools.eutils.tools import REGISTRY, NcbiClients
-from biomedqa.types import Passage, ToolCall
+from biomedqa.types import Passage, ToolAnswer, ToolCall
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +65,10 @@ class EutilsToolbox:
         return done(ok=True, result=result)
 
     # -- evidence ---------------------------------------------------------------------
+    async def answer_question(self, question: str, llm: ChatModel | None) -> ToolAnswer:
+        """A gene/SNP/disease/sequence question answered by a chain of calls (see :mod:`.chains`)."""
+        return await answer_gene_question(question, llm, self)
+
     def passages(self, call: ToolCall) -> list[Passage]:
         """Citable evidence from a successful call (PubMed abstracts; gene/SNP/OMIM/BLAST records)."""
         return passages_of(call)

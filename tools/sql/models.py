@@ -100,7 +100,7 @@ class SqlAnswer(BaseModel):
         for i, row in enumerate(self.rows[:MAX_PASSAGES], start=1):
             text = "; ".join(f"{c} = {v}" for c, v in zip(self.columns, row, strict=False))
             out.append(Passage(
-                doc_id=self.doc_id(i), title=title, text=text, source="sql", score=1.0,
+                doc_id=self.doc_id(i), title=title, text=text, source="sql", kind="table", score=1.0,
                 meta={"sql": self.sql, "row": i, "tables": list(self.tables)},
             ))
         return out
