@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from biomedqa.cli_common import handle_errors
+from biomedqa.cli.output import handle_errors
 from biomedqa.errors import InputError
 
 logger = logging.getLogger(__name__)

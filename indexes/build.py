@@ -81,7 +81,7 @@ def _progress(enabled: bool) -> Iterator[Any]:
         TimeRemainingColumn,
     )
 
-    from biomedqa.cli_common import stderr_console
+    from biomedqa.cli.output import stderr_console
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TimeRemainingColumn(), console=stderr_console()) as prog:

@@ -8,7 +8,9 @@ from typing import Any
 
 import click
 
-from biomedqa.cli_common import build_settings, echo_json, handle_errors, settings_options
+from biomedqa.cli.options import with_settings
+from biomedqa.cli.output import echo_json
+from biomedqa.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -27,14 +29,11 @@ def index_group() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--name", required=True, help="Index name (a folder under the data dir).")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
-@settings_options
-@handle_errors
-def build_command(paths: tuple[Path, ...], name: str, as_json: bool, preset: str | None, sets: tuple[str, ...],
-                  replay: tuple[Path, ...], record: Path | None) -> None:
+@with_settings()
+def build_command(paths: tuple[Path, ...], name: str, as_json: bool, settings: Settings) -> None:
     """Index JSONL(.gz), PubMed XML(.gz) or MEDLINE files (rerun to resume an interrupted build)."""
     from biomedqa.indexes import build_index
 
-    settings = build_settings(preset, sets, replay, record)
     info = build_index(list(paths), name, settings, progress=not as_json)
     if as_json:
         echo_json(info.model_dump(mode="json"))
@@ -47,14 +46,11 @@ def build_command(paths: tuple[Path, ...], name: str, as_json: bool, preset: str
 
 @index_group.command("list")
 @click.option("--json", "as_json", is_flag=True)
-@settings_options
-@handle_errors
-def list_command(as_json: bool, preset: str | None, sets: tuple[str, ...], replay: tuple[Path, ...],
-                 record: Path | None) -> None:
+@with_settings()
+def list_command(as_json: bool, settings: Settings) -> None:
     """List the indexes in the data dir."""
     from biomedqa.indexes import list_indexes
 
-    settings = build_settings(preset, sets, replay, record)
     rows = [_row(i) for i in list_indexes(settings)]
     if as_json:
         echo_json(rows)
@@ -74,14 +70,11 @@ def list_command(as_json: bool, preset: str | None, sets: tuple[str, ...], repla
 @index_group.command("info")
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True)
-@settings_options
-@handle_errors
-def info_command(name: str, as_json: bool, preset: str | None, sets: tuple[str, ...], replay: tuple[Path, ...],
-                 record: Path | None) -> None:
+@with_settings()
+def info_command(name: str, as_json: bool, settings: Settings) -> None:
     """Show one index's manifest (after checking its files)."""
     from biomedqa.indexes import open_index
 
-    settings = build_settings(preset, sets, replay, record)
     index = open_index(settings, name)
     info = index.info
     index.close()

@@ -18,7 +18,9 @@ from typing import Any
 
 import click
 
-from biomedqa.cli_common import build_settings, echo_json, handle_errors, settings_options, stderr_console
+from biomedqa.batch.journal import Journal
+from biomedqa.cli.options import with_settings
+from biomedqa.cli.output import echo_json, stderr_console
 from biomedqa.deps import Deps
 from biomedqa.errors import ConfigError
 from biomedqa.settings import Settings
@@ -133,18 +135,6 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _read_journal(journal: Path) -> dict[str, dict[str, Any]]:
-    done: dict[str, dict[str, Any]] = {}
-    if journal.exists():
-        for line in journal.read_text().splitlines():
-            try:
-                r = json.loads(line)
-                done[r["qid"]] = r
-            except json.JSONDecodeError:
-                continue  # a torn last line from a killed run
-    return done
-
-
 async def run_modes(
     settings: Settings,
     items: list[dict[str, Any]],
@@ -163,14 +153,14 @@ async def run_modes(
     from biomedqa.retrievers.null import NullRetriever
 
     shared = deps or Deps(settings)
-    done = {mode: _read_journal(journals[mode]) for mode in modes}
+    logs = {mode: Journal(journals[mode], key="qid") for mode in modes}
+    done = {mode: logs[mode].load() for mode in modes}
     agents = {}
     for mode in modes:
         s = mode_settings(settings, mode)
         retriever = NullRetriever() if mode == "cot" else shared.retriever
         agents[mode] = Agent(deps=Deps(s, llm=shared.llm, retriever=retriever))
     todo = [it for it in items if any(it["qid"] not in done[m] for m in modes)]
-    outs = {mode: journals[mode].open("a") for mode in modes}
     try:
         with Progress(
             TextColumn(f"mirage {'+'.join(modes)}"),
@@ -187,13 +177,12 @@ async def run_modes(
                     t0 = time.perf_counter()
                     answer = await agents[mode].aask(it["question"], options=it["options"])
                     row = score_row(it, answer, time.perf_counter() - t0)
-                    outs[mode].write(json.dumps(row) + "\n")
-                    outs[mode].flush()
+                    logs[mode].append(row)
                     done[mode][it["qid"]] = row
                 bar.advance(task)
     finally:
-        for f in outs.values():
-            f.close()
+        for log in logs.values():
+            log.close()
         if deps is None:
             shared.close()
     return {mode: [done[mode][it["qid"]] for it in items] for mode in modes}
@@ -223,23 +212,17 @@ def markdown(result: dict[str, Any]) -> str:
 @click.option("--index", default=None, help="Index to retrieve from (default: settings, minipubmed).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/mirage"), show_default=True)
 @click.option("--json", "as_json", is_flag=True)
-@settings_options
-@handle_errors
+@with_settings(index="retrieval.index")
 def command(
     subset: str,
     modes: tuple[str, ...],
     limit: int | None,
     seed: int,
-    index: str | None,
     out: Path,
     as_json: bool,
-    preset: str | None,
-    sets: tuple[str, ...],
-    replay: tuple[Path, ...],
-    record: Path | None,
+    settings: Settings,
 ) -> None:
     """MIRAGE accuracy for cot / rag / agent on the same sample."""
-    settings = build_settings(preset, sets, replay, record, **{"retrieval.index": index})
     items = stratified_sample(load_subset(subset), limit, seed)
     chosen = list(MODES) if "all" in modes else list(dict.fromkeys(modes))
     out.mkdir(parents=True, exist_ok=True)

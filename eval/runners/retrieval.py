@@ -17,7 +17,7 @@ from typing import Any
 import click
 from pydantic import BaseModel, Field
 
-from biomedqa.cli_common import (
+from biomedqa.cli import (
     build_settings,
     echo_json,
     handle_errors,

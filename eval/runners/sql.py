@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from biomedqa.cli_common import (
+from biomedqa.cli import (
     build_settings,
     echo_json,
     handle_errors,

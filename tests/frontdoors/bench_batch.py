@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from biomedqa.batch import run_batch
-from biomedqa.frontdoor import AgentLike
+from biomedqa.cli import AgentLike
 from biomedqa.shared_data import shared_data_dir
 from biomedqa.testing import ListRetriever
 from biomedqa.types import Passage
@@ -97,7 +97,7 @@ def main() -> None:
             )
         else:
             from biomedqa.api import Agent
-            from biomedqa.cli_common import build_settings
+            from biomedqa.cli import build_settings
             from biomedqa.deps import Deps
 
             settings = build_settings(args.preset, tuple(args.sets))

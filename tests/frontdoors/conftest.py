@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from biomedqa.cli import use_agent_factory
 from biomedqa.shared_data import shared_data_dir
 from tests.frontdoors.fakes import FakeAgent
 
@@ -23,10 +25,9 @@ def pqa10() -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def fake_agent(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeAgent:
+def fake_agent(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeAgent]:
     """A FakeAgent that ``biomedqa batch`` and ``biomedqa chat`` will use (questions with 'FAIL' fail)."""
     monkeypatch.setenv("BIOMEDQA_HOME", str(tmp_path / "home"))
     agent = FakeAgent(fail_on=("FAIL",))
-    monkeypatch.setattr("biomedqa.batch.agent_factory", lambda settings: agent)
-    monkeypatch.setattr("biomedqa.chat.agent_factory", lambda settings: agent)
-    return agent
+    with use_agent_factory(lambda settings: agent):
+        yield agent

@@ -90,7 +90,12 @@ class FakeAgent:
             raise RuntimeError(f"scripted failure for {question[:40]!r}")
 
     async def aask(
-        self, question: str, options: dict[str, str] | None = None, history: list[Message] | None = None
+        self,
+        question: str,
+        options: dict[str, str] | None = None,
+        history: list[Message] | None = None,
+        *,
+        format: str | None = None,
     ) -> Answer:
         self._record(question, options, history)
         await asyncio.sleep(self.delay)

@@ -9,15 +9,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import biomedqa.batch
-from biomedqa.cli import cli
+from biomedqa.cli import cli, use_agent_factory
 from tests.frontdoors.fakes import FakeAgent
 
 
 def main(argv: list[str]) -> None:
     in_path, out_path, delay, calls_log, *rest = argv
-    biomedqa.batch.agent_factory = lambda settings: FakeAgent(settings, delay=float(delay), calls_log=Path(calls_log))
-    cli.main(["batch", in_path, "-o", out_path, "--no-progress", *rest], prog_name="biomedqa")
+    with use_agent_factory(lambda settings: FakeAgent(settings, delay=float(delay), calls_log=Path(calls_log))):
+        cli.main(["batch", in_path, "-o", out_path, "--no-progress", *rest], prog_name="biomedqa")
 
 
 if __name__ == "__main__":

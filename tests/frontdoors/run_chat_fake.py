@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import sys
 
-import biomedqa.chat
-from biomedqa.cli import cli
+from biomedqa.cli import cli, use_agent_factory
 from tests.frontdoors.fakes import FakeAgent
 
 
 def main(argv: list[str]) -> None:
-    biomedqa.chat.agent_factory = lambda settings: FakeAgent(settings, delay=0.05, fail_on=("FAIL",))
-    cli.main(["chat", *argv], prog_name="biomedqa")
+    with use_agent_factory(lambda settings: FakeAgent(settings, delay=0.05, fail_on=("FAIL",))):
+        cli.main(["chat", *argv], prog_name="biomedqa")
 
 
 if __name__ == "__main__":

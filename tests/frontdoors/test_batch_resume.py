@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from biomedqa.batch_journal import Journal, journal_path
+from biomedqa.batch.journal import Journal, journal_path
 from tests.frontdoors.conftest import pubmedqa_questions
 
 ROOT = Path(__file__).resolve().parents[2]

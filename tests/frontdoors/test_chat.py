@@ -10,7 +10,7 @@ from pathlib import Path
 import pexpect
 from click.testing import CliRunner
 
-from biomedqa.cli import cli
+from biomedqa.cli import cli, use_agent_factory
 from tests.frontdoors.fakes import FakeAgent
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,18 +58,16 @@ def test_scripted_chat_follow_up_and_commands(tmp_path: Path, fake_agent: FakeAg
 
 
 def test_model_switch_rebuilds_agent(tmp_path: Path, monkeypatch: object) -> None:
-    import biomedqa.chat
-
     built: list[str] = []
 
     def factory(settings: object) -> FakeAgent:
         built.append(settings.llm.model)  # type: ignore[attr-defined]
         return FakeAgent(settings)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(biomedqa.chat, "agent_factory", factory)  # type: ignore[attr-defined]
     monkeypatch.setenv("BIOMEDQA_HOME", str(tmp_path))  # type: ignore[attr-defined]
     script = "/help\nq1?\n/model smollm2-135m\nq2?\n/index bad name?\n"
-    result = CliRunner().invoke(cli, ["chat", "--model", "qwen2.5-coder-1.5b-instruct"], input=script)
+    with use_agent_factory(factory):  # type: ignore[arg-type]
+        result = CliRunner().invoke(cli, ["chat", "--model", "qwen2.5-coder-1.5b-instruct"], input=script)
     assert result.exit_code == 0, result.output
     assert built == ["qwen2.5-coder-1.5b-instruct", "smollm2-135m"]
     assert "/sources" in result.stdout and "retrieval.index set to bad name?" in result.stdout

@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from biomedqa.api import Agent
-from biomedqa.cli import cli
+from biomedqa.cli import cli, use_agent_factory
 from biomedqa.deps import Deps
 from biomedqa.settings import Settings, get_settings
 from biomedqa.shared_data import shared_data_dir
@@ -32,7 +33,9 @@ def pqa5() -> dict[str, dict[str, object]]:
 
 
 @pytest.fixture
-def real_agent_factory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, pqa5: dict[str, dict[str, object]]) -> None:
+def real_agent_factory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, pqa5: dict[str, dict[str, object]]
+) -> Iterator[None]:
     monkeypatch.setenv("BIOMEDQA_HOME", str(tmp_path / "home"))
     passages = [
         Passage(doc_id=p, pmid=p, text=" ".join(item["CONTEXTS"]), source="bm25")  # type: ignore[arg-type]
@@ -44,9 +47,9 @@ def real_agent_factory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, pqa5: di
         llm = ScriptedChatModel(replies={"Return JSON": '{"query": "cells"}'}, default=quote_first_evidence)
         return Agent(deps=Deps(settings, llm=llm, retriever=ListRetriever(passages)))
 
-    monkeypatch.setattr("biomedqa.batch.agent_factory", factory)
-    monkeypatch.setattr("biomedqa.chat.agent_factory", factory)
     assert get_settings("fast").llm.model == "smollm2-135m"
+    with use_agent_factory(factory):
+        yield
 
 
 def test_batch_through_the_real_graph(

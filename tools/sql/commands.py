@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 import click
 
-from biomedqa.cli_common import build_settings, echo_json, handle_errors, settings_options
+from biomedqa.cli.options import with_settings
+from biomedqa.cli.output import echo_json
+from biomedqa.settings import Settings
 from biomedqa.tools.sql.models import SqlAnswer
 
 logger = logging.getLogger(__name__)
@@ -38,16 +39,12 @@ def render(ans: SqlAnswer) -> None:
 @click.argument("question")
 @click.option("--db", default=None, help="SQLAlchemy URL or SQLite file (default: the shared BiomedSQL sample).")
 @click.option("--json", "as_json", is_flag=True, help="Print the SqlAnswer as JSON.")
-@settings_options
-@handle_errors
-def sql_command(question: str, db: str | None, as_json: bool, **opts: Any) -> None:
+@with_settings(db="sql.url")
+def sql_command(question: str, as_json: bool, settings: Settings) -> None:
     """Answer QUESTION from a database with read-only, guarded SQL written by the local model."""
     from biomedqa.deps import Deps
     from biomedqa.tools.sql.tool import build_sql_tool
 
-    settings = build_settings(**opts)
-    if db:
-        settings = settings.with_overrides({"sql.url": db})
     deps = Deps(settings)
     tool = build_sql_tool(settings, deps.llm)
     try:

@@ -1,24 +1,27 @@
-"""The ``biomedqa`` command. Commands live beside what they drive and load lazily."""
+"""The ``biomedqa`` click group. Commands live beside what they drive and load lazily."""
 
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import Any
 
 import click
 
-from biomedqa.cli_common import configure_logging
+from biomedqa.cli.output import configure_logging
+
+logger = logging.getLogger(__name__)
 
 COMMANDS: dict[str, str] = {
-    "ask": "biomedqa.commands:ask",
-    "chat": "biomedqa.chat:chat",
-    "batch": "biomedqa.batch:batch_command",
-    "doctor": "biomedqa.doctor:doctor",
-    "models": "biomedqa.commands:models",
+    "ask": "biomedqa.cli.ask:ask",
+    "chat": "biomedqa.chat.command:chat",
+    "batch": "biomedqa.batch.command:batch_command",
+    "doctor": "biomedqa.cli.doctor:doctor",
+    "models": "biomedqa.cli.models:models",
     "index": "biomedqa.indexes.commands:index_group",
     "eval": "biomedqa.eval.commands:eval_group",
     "sql": "biomedqa.tools.sql.commands:sql_command",
-    "trace": "biomedqa.commands:trace",
+    "trace": "biomedqa.cli.trace:trace",
 }
 
 
@@ -63,4 +66,5 @@ def cli(verbose: int) -> None:
 
 
 def main() -> None:
+    """The ``biomedqa`` console script."""
     cli(prog_name="biomedqa")

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from biomedqa.cli_common import echo_json, handle_errors
+from biomedqa.cli.output import echo_json, handle_errors
 
 
 def _cpu_flags() -> list[str]:

@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from typing_extensions import Self
 
-from biomedqa.batch_io import fsync_dir
+from biomedqa.batch.files import fsync_dir
 
 logger = logging.getLogger(__name__)
 
@@ -27,10 +27,16 @@ def journal_path(out_path: Path) -> Path:
 
 
 class Journal:
-    """Append-only, fsync-per-row record of finished rows, keyed by row id."""
+    """Append-only, fsync-per-row record of finished rows, keyed by row id.
 
-    def __init__(self, path: Path) -> None:
+    Args:
+        path: The journal file (created on the first append).
+        key: The record field that identifies a row (``"id"`` for batch, ``"qid"`` for evaluations).
+    """
+
+    def __init__(self, path: Path, *, key: str = "id") -> None:
         self.path = path
+        self.key = key
         self._file: IO[bytes] | None = None
 
     def load(self) -> dict[str, dict[str, Any]]:
@@ -53,7 +59,7 @@ class Journal:
             good_end = pos
             try:
                 rec = json.loads(raw)
-                done[str(rec["id"])] = rec
+                done[str(rec[self.key])] = rec
             except (ValueError, KeyError, TypeError):
                 logger.warning("ignoring an unreadable line in %s", self.path)
         if good_end < len(data):

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from biomedqa.batch_io import InputRow, OutputFormat, read_table, record_from_csv
+from biomedqa.batch.files import InputRow, OutputFormat, read_table, record_from_csv
 from biomedqa.errors import InputError
 from biomedqa.types import Answer, SentenceSupport
 

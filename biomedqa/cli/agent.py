@@ -1,30 +1,41 @@
-"""What the front doors (``batch``, ``chat``) need from an agent, and how they build one.
+"""What the front doors (``ask``, ``batch``, ``chat``) need from an agent, and the one place they build it.
 
-Both commands talk to the agent only through :class:`AgentLike`, so tests can hand them a fake
-(``tests/frontdoors/fakes.py``) by replacing the module-level ``agent_factory`` hook of
-``biomedqa.batch`` or ``biomedqa.chat``. Nothing here loads a model at import time.
+The commands talk to the agent only through :class:`AgentLike` and build it with
+:func:`make_agent`, which calls the current agent factory: the real ``Agent`` unless a caller
+(a test, an embedding application) installs another with :func:`use_agent_factory`:
+
+    with use_agent_factory(lambda settings: FakeAgent(settings)):
+        CliRunner().invoke(cli, ["batch", "q.csv", "-o", "a.csv"])
+
+Nothing here loads a model at import time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from biomedqa.settings import AgentSettings, Settings
-from biomedqa.types import AgentEvent, Answer, Message
+from biomedqa.types import AgentEvent, Answer, AnswerFormat, Message
 
 logger = logging.getLogger(__name__)
 
 
 @runtime_checkable
 class AgentLike(Protocol):
-    """The part of :class:`biomedqa.Agent` that the batch runner and the chat REPL use."""
+    """The part of :class:`biomedqa.Agent` that ``ask``, the batch runner and the chat REPL use."""
 
     settings: Settings
 
     async def aask(
-        self, question: str, *, options: Mapping[str, str] | None = None, history: Sequence[Message] | None = None
+        self,
+        question: str,
+        *,
+        options: Mapping[str, str] | None = None,
+        format: AnswerFormat | None = None,
+        history: Sequence[Message] | None = None,
     ) -> Answer:
         """Answer one question."""
         ...
@@ -54,6 +65,33 @@ def default_agent_factory(settings: Settings) -> AgentLike:
     logger.debug("building Agent (preset %s, model %s)", settings.preset, settings.llm.model)
     agent: AgentLike = Agent(settings)
     return agent
+
+
+AgentFactory = Callable[[Settings], AgentLike]
+_factory: AgentFactory = default_agent_factory
+
+
+def make_agent(settings: Settings) -> AgentLike:
+    """Build the agent a command runs with, through the current factory (see :func:`use_agent_factory`)."""
+    return _factory(settings)
+
+
+@contextlib.contextmanager
+def use_agent_factory(factory: AgentFactory) -> Iterator[AgentFactory]:
+    """Make every front door build its agent with ``factory`` while the block runs.
+
+    Args:
+        factory: ``Settings -> AgentLike`` (a test fake, or an ``Agent`` over injected ``Deps``).
+
+    Yields:
+        The factory, now in use; the previous one is restored on exit.
+    """
+    global _factory
+    previous, _factory = _factory, factory
+    try:
+        yield factory
+    finally:
+        _factory = previous
 
 
 def close_agent(agent: AgentLike | None) -> None:

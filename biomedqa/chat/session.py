@@ -10,9 +10,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
+from biomedqa.cli.agent import AgentLike, close_agent
+from biomedqa.cli.render import DraftView, render_answer, render_sources, render_trace
 from biomedqa.errors import BiomedQAError
-from biomedqa.frontdoor import AgentLike, close_agent
-from biomedqa.render import DraftView, render_answer, render_sources, render_trace
 from biomedqa.settings import Settings
 from biomedqa.types import Answer, Message
 

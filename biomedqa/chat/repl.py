@@ -1,4 +1,4 @@
-"""``biomedqa chat``: a REPL with streamed answers, follow-up questions and slash commands.
+"""The chat loop: read a line, answer it (Ctrl-C cancels only that answer) or run a slash command.
 
 On a terminal it reads lines with prompt_toolkit (history in ``settings.home/chat_history``);
 otherwise it reads plain lines from stdin, so it can be scripted. Ctrl-C while an answer is being
@@ -16,19 +16,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-import click
-from rich.console import Console
 from rich.text import Text
 
-from biomedqa.chat_session import ChatSession
-from biomedqa.cli_common import build_settings, handle_errors, settings_options
-from biomedqa.frontdoor import AgentLike, default_agent_factory
-from biomedqa.settings import Settings
+from biomedqa.chat.session import ChatSession
 
 logger = logging.getLogger(__name__)
 
-#: Hook the CLI uses to build its agent; tests replace it with a fake (``Settings -> AgentLike``).
-agent_factory: Callable[[Settings], AgentLike] = default_agent_factory
 PROMPT = "biomedqa> "
 
 
@@ -124,32 +117,3 @@ async def repl(session: ChatSession, reader: LineReader, *, prompt: str = PROMPT
             await run_turn(session, line)
     finally:
         session.close()
-
-
-@click.command("chat")
-@settings_options
-@click.option("--index", default=None, help="Retrieval index to use (overrides retrieval.index).")
-@click.option("--model", default=None, help="LLM to use (overrides llm.model).")
-@handle_errors
-def chat(
-    preset: str | None,
-    sets: tuple[str, ...],
-    replay: tuple[Path, ...],
-    record: Path | None,
-    index: str | None,
-    model: str | None,
-) -> None:
-    """Chat with the agent: streamed answers with PMID citations; /help lists commands."""
-    settings = build_settings(preset, sets, replay, record, **{"llm.model": model, "retrieval.index": index})
-    console = Console(highlight=False)
-    interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    reader: LineReader = TerminalReader(settings.home / "chat_history") if interactive else PlainReader()
-    if interactive:
-        console.print(
-            Text.assemble(
-                ("biomedqa chat", "bold"),
-                f" — model {settings.llm.model}, index "
-                f"{settings.retrieval.index}. /help for commands, Ctrl-D to leave.",
-            )
-        )
-    asyncio.run(repl(ChatSession(settings, agent_factory, console), reader))

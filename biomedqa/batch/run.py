@@ -1,4 +1,4 @@
-"""Answer a file of questions: ``run_batch`` (library) and ``biomedqa batch`` (CLI).
+"""Answer a file of questions: ``run_batch``, the library side of ``biomedqa batch``.
 
 Finished rows go to a write-ahead journal (``OUT.journal.jsonl``, fsync per row) and the output
 is written atomically in input order at the end, so a run killed at any moment (even SIGKILL)
@@ -10,39 +10,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import click
-
-from biomedqa.batch_io import (
+from biomedqa.batch.files import (
     InputRow,
     output_format,
     read_table,
     to_rows,
     write_output_atomic,
 )
-from biomedqa.batch_journal import Journal, journal_path
-from biomedqa.batch_progress import BatchProgress
-from biomedqa.batch_report import BatchReport, answer_record, previous_output, support_verdict
-from biomedqa.cli_common import build_settings, echo_json, handle_errors, stderr_console
+from biomedqa.batch.journal import Journal, journal_path
+from biomedqa.batch.progress import BatchProgress
+from biomedqa.batch.report import BatchReport, answer_record, previous_output
+from biomedqa.cli.agent import AgentLike, max_question_chars
 from biomedqa.errors import ConfigError, IndexCorruptError, IndexNotFoundError, InputError
-from biomedqa.frontdoor import AgentLike, close_agent, default_agent_factory, max_question_chars
-from biomedqa.settings import Settings
-
-__all__ = ["BatchReport", "agent_factory", "answer_record", "batch_command", "run_batch", "support_verdict"]
 
 logger = logging.getLogger(__name__)
 
-#: Hook the CLI uses to build its agent; tests replace it with a fake (``Settings -> AgentLike``).
-agent_factory: Callable[[Settings], AgentLike] = default_agent_factory
-
 DEFAULT_ID_COL = "id"
 FATAL_ERRORS = (ConfigError, IndexNotFoundError, IndexCorruptError)  # the same for every row: stop
-_SETTING_LIKE = re.compile(r"^[A-Za-z_]+(\.[A-Za-z_]+)+=")
 
 
 def _row_problem(row: InputRow, limit: int) -> str | None:
@@ -163,104 +152,3 @@ async def run_batch(
         warnings=table.warnings,
         error_samples=[{"id": r["id"], "error": r["error"]} for r in failed[:5]],
     )
-
-
-def _check_output_path(out_path: Path) -> None:
-    if _SETTING_LIKE.match(out_path.name):
-        raise click.UsageError(
-            f"-o is the output file in 'batch'; {out_path.name!r} looks like a setting. Use --set KEY=VALUE."
-        )
-
-
-@click.command("batch")
-@click.argument("in_path", metavar="IN", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "out_path",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Output file (.csv or .jsonl). Rerun the same command to resume an interrupted run.",
-)
-@click.option("--question-col", default="question", show_default=True, help="Column holding the question.")
-@click.option("--id-col", default=None, help="Column of unique ids [default: 'id' if present, else row numbers].")
-@click.option("--options-cols", default="", metavar="A,B,..", help="Comma-separated answer-option columns.")
-@click.option(
-    "-c", "--concurrency", default=1, show_default=True, type=click.IntRange(1, 64), help="Questions in flight at once."
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["csv", "jsonl"]),
-    default=None,
-    help="Output format [default: from the output suffix].",
-)
-@click.option("--retry-errors", is_flag=True, help="Answer again rows that failed in an earlier run.")
-@click.option("--no-progress", is_flag=True, help="Do not draw the progress bar.")
-@click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
-@click.option("--model", default=None, help="Override llm.model.")
-@click.option("--index", default=None, help="Override retrieval.index.")
-@click.option(
-    "--record",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Save live NCBI responses to this JSONL(.gz) file.",
-)
-@click.option(
-    "--replay",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Serve NCBI calls from this recording (repeatable); no network.",
-)
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a setting (-o is the output).")
-@click.option("-s", "--preset", default=None, help="Settings preset: default, fast, debug, gpu, or a .json file.")
-@handle_errors
-def batch_command(
-    in_path: Path,
-    out_path: Path,
-    question_col: str,
-    id_col: str | None,
-    options_cols: str,
-    concurrency: int,
-    fmt: str | None,
-    retry_errors: bool,
-    no_progress: bool,
-    as_json: bool,
-    model: str | None,
-    index: str | None,
-    record: Path | None,
-    replay: tuple[Path, ...],
-    sets: tuple[str, ...],
-    preset: str | None,
-) -> None:
-    """Answer every question in IN (CSV, TSV or JSONL) into OUT, resumably."""
-    _check_output_path(out_path)
-    settings = build_settings(preset, sets, replay, record, **{"llm.model": model, "retrieval.index": index})
-    agent = agent_factory(settings)
-    try:
-        report = asyncio.run(
-            run_batch(
-                agent,
-                in_path,
-                out_path,
-                question_col=question_col,
-                id_col=id_col or DEFAULT_ID_COL,
-                options_cols=[c.strip() for c in options_cols.split(",") if c.strip()],
-                concurrency=concurrency,
-                fmt=fmt,
-                progress=not no_progress and stderr_console().is_terminal,
-                retry_errors=retry_errors,
-                console=stderr_console(),
-            )
-        )
-    except KeyboardInterrupt:
-        click.echo(f"Interrupted; finished rows are kept. Rerun the same command to resume into {out_path}.", err=True)
-        raise SystemExit(130) from None
-    finally:
-        close_agent(agent)
-    if as_json:
-        echo_json(report.model_dump())
-    for sample in report.error_samples:
-        click.echo(f"row {sample['id']}: {sample['error']}", err=True)
-    click.echo(report.summary(), err=True)
-    raise SystemExit(report.exit_code)
