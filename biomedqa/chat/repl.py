@@ -1,4 +1,4 @@
-"""The chat loop: read a line, answer it (Ctrl-C cancels only that answer) or run a slash command.
+"""``biomedqa chat``: a REPL with streamed answers, follow-up questions and slash commands.
 
 On a terminal it reads lines with prompt_toolkit (history in ``settings.home/chat_history``);
 otherwise it reads plain lines from stdin, so it can be scripted. Ctrl-C while an answer is being
@@ -16,9 +16,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
+import click
+from rich.console import Console
 from rich.text import Text
 
 from biomedqa.chat.session import ChatSession
+from biomedqa.cli.agent import make_agent
+from biomedqa.cli.options import with_settings
+from biomedqa.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -117,3 +122,23 @@ async def repl(session: ChatSession, reader: LineReader, *, prompt: str = PROMPT
             await run_turn(session, line)
     finally:
         session.close()
+
+
+@click.command("chat")
+@click.option("--index", default=None, help="Retrieval index to use (overrides retrieval.index).")
+@click.option("--model", default=None, help="LLM to use (overrides llm.model).")
+@with_settings(model="llm.model", index="retrieval.index")
+def chat(settings: Settings) -> None:
+    """Chat with the agent: streamed answers with PMID citations; /help lists commands."""
+    console = Console(highlight=False)
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    reader: LineReader = TerminalReader(settings.home / "chat_history") if interactive else PlainReader()
+    if interactive:
+        console.print(
+            Text.assemble(
+                ("biomedqa chat", "bold"),
+                f" — model {settings.llm.model}, index "
+                f"{settings.retrieval.index}. /help for commands, Ctrl-D to leave.",
+            )
+        )
+    asyncio.run(repl(ChatSession(settings, make_agent, console), reader))

@@ -14,14 +14,14 @@ logger = logging.getLogger(__name__)
 
 COMMANDS: dict[str, str] = {
     "ask": "biomedqa.cli.ask:ask",
-    "chat": "biomedqa.chat.command:chat",
+    "chat": "biomedqa.chat.repl:chat",
     "batch": "biomedqa.batch.command:batch_command",
     "doctor": "biomedqa.cli.doctor:doctor",
-    "models": "biomedqa.cli.models:models",
+    "models": "biomedqa.cli.local:models",
     "index": "biomedqa.indexes.commands:index_group",
     "eval": "biomedqa.eval.commands:eval_group",
     "sql": "biomedqa.tools.sql.commands:sql_command",
-    "trace": "biomedqa.cli.trace:trace",
+    "trace": "biomedqa.cli.local:trace",
 }
 
 
