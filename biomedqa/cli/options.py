@@ -120,6 +120,6 @@ def with_settings(
             settings = build_settings(preset, sets, replay, record, **overrides)
             return f(*args, settings=settings, **kwargs)
 
-        return settings_options(handle_errors(wrapper), set_flags=set_flags, set_help=set_help)
+        return settings_options(handle_errors(wrapper), set_flags=set_flags, set_help=set_help)  # type: ignore[return-value]
 
     return decorate
