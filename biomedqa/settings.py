@@ -106,6 +106,9 @@ class SQLSettings(_Group):
     max_tables: int = Field(default=2, description="Tables shown to the model per question")
     few_shot: int = Field(default=3, description="Similar examples from the notes' pool shown per question")
     answer_with_llm: bool = Field(default=True, description="Word the answer with the model (else list the rows)")
+    drafts: int = Field(default=5, ge=1, le=8, description="SQL drafts sampled per question and voted by result")
+    vote: bool = Field(default=True, description="Majority vote over passing drafts (else the first passing draft)")
+    shape_checks: bool = Field(default=True, description="Reject drafts whose columns do not fit the question")
 
 
 class AgentSettings(_Group):

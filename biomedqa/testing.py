@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from biomedqa.eval.keyed_model import KeyedChatModel, Reply
-from biomedqa.types import Passage
+from biomedqa.types import Message, Passage
 
 
 class ScriptedChatModel(KeyedChatModel):
@@ -24,11 +24,17 @@ class ScriptedChatModel(KeyedChatModel):
     match nothing; leave it None to make an unmatched prompt fail the test loudly.
     """
 
-    def __init__(self, replies: dict[str, Reply] | None = None, default: Reply | None = None, name: str = "scripted"):
+    def __init__(self, replies: dict[str, Reply] | None = None, default: Reply | None = None, name: str = "scripted",
+                 reply_logprobs: dict[str, float] | None = None):
         super().__init__(replies, default, name)
+        self.reply_logprobs = dict(reply_logprobs or {})
 
     def unmatched(self, prompt: str) -> str:
         raise AssertionError(f"ScriptedChatModel: no scripted reply for prompt: {prompt[-300:]!r}")
+
+    async def reply_logprob(self, messages: Sequence[Message], reply: str) -> float:
+        """Scripted likelihood: the score of the first ``reply_logprobs`` key found in the reply, else -1."""
+        return next((v for key, v in self.reply_logprobs.items() if key in reply), -1.0)
 
 
 class HashEmbedder:

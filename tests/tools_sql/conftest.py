@@ -50,12 +50,14 @@ def sql_settings(sample_db: Path) -> Settings:
 
 @pytest.fixture
 def make_tool(sql_settings: Settings) -> Iterator[ToolFactory]:
-    """Build a SqlTool whose model replies with SQL drafts in order, then answers."""
+    """Build a SqlTool whose model replies with SQL drafts in order, then answers (one draft per round)."""
     built: list[SqlTool] = []
 
     def make(*drafts: str, answer: str = "See the rows [1].", url: str | None = None, **over: object) -> SqlTool:
         queue = list(drafts)
-        settings = sql_settings.with_overrides({**({"sql.url": url} if url else {}), **over})
+        # One greedy draft per round and no shape checks unless asked: these tests drive the repair loop.
+        base: dict[str, object] = {"sql.drafts": 1, "sql.shape_checks": False}
+        settings = sql_settings.with_overrides({**base, **({"sql.url": url} if url else {}), **over})
 
         def next_draft(_prompt: str) -> str:
             return sql_json(queue.pop(0) if len(queue) > 1 else queue[0])

@@ -83,6 +83,8 @@ class SqlAnswer(BaseModel):
     error: str | None = Field(default=None, description="Why no answer could be produced (refusal, failure)")
     tables: list[str] = Field(default_factory=list, description="Tables the SQL reads")
     refused: bool = Field(default=False, description="True when the guard refused the request as unsafe")
+    needs_clarification: bool = Field(
+        default=False, description="True when the question names nothing in the schema, so no query was written")
     attempts: list[dict[str, Any]] = Field(default_factory=list, description="SQL tried per round and its outcome")
     truncated: bool = False
 

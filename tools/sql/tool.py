@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+import re
 
 import sqlalchemy as sa
 
@@ -32,6 +32,8 @@ from biomedqa.tools.sql.models import QueryResult, SchemaNotes, SqlAnswer, Table
 from biomedqa.tools.sql.run import SqlRunner
 from biomedqa.tools.sql.schema import default_notes_for, introspect, load_notes
 from biomedqa.tools.sql.select import SchemaSelector, ValueIndex, select_examples
+from biomedqa.tools.sql.shape import Shape, check_shape, expected_shape, trim_columns
+from biomedqa.tools.sql.vote import Draft, draft_plan, vote
 from biomedqa.types import Message
 
 logger = logging.getLogger(__name__)
@@ -93,78 +95,116 @@ class SqlTool:
 
     # -- question in, answer out ------------------------------------------------------------
     async def ask(self, question: str) -> SqlAnswer:
-        """Answer a question from the database; refusals and failures come back in ``error``."""
+        """Answer a question from the database; refusals and failures come back in ``error``.
+
+        ``sql.drafts`` drafts are sampled and voted by result (see ``vote``); a draft that fails
+        a check (guard, execution, literal values, answer shape) is out-voted, and when none
+        passes, repair rounds show the model the first failure.
+        """
         question = question.strip()
         if not question:
             raise InputError("empty question.", hint="Ask something about the database's tables.")
         if len(question) > 2000:
             raise InputError("question longer than 2000 characters.", hint="Shorten it.")
-        tables = self.selector.select_tables(question, max_tables=self.settings.max_tables)
         ans = SqlAnswer(question=question)
-        best: tuple[QueryResult, GuardedQuery] | None = None
-        failed, problem, tried = "", "", set()
-        for round_no in range(self.settings.max_repairs + 1):
-            ans.repairs = round_no
-            messages = self._messages(question, tables, failed, problem)
-            temperature = 0.0 if round_no == 0 else (0.3 if failed not in tried else 0.8)
-            tried.add(failed)
-            try:
-                sql = await draft_sql(self.llm, messages, temperature=temperature)
-            except BiomedQAError as e:
-                ans.attempts.append({"sql": None, "error": str(e)})
-                failed, problem = "", f"the reply was not valid JSON with one short query ({e.message[:120]})"
-                continue
-            found = await self._try(sql, ans)
-            if found is None or (found.startswith("returned no rows") and ans.attempts[-1].get("ok")):
-                best = ans.attempts[-1]["_result"]
-            if found is None or ans.refused:
-                break
-            failed, problem = sql, found
-            tables = self._retarget(question, tables, ans.attempts[-1].get("_column"))
-        for a in ans.attempts:
-            a.pop("_result", None)
-            a.pop("_column", None)
-        if ans.refused:
-            return ans
-        if best is None:
-            ans.error = ans.error or "no query ran successfully"
+        scored = self.selector.score_tables(question)
+        if not scored or scored[0][1] <= 0:
+            return self._clarify(ans)
+        tables = self.selector.select_tables(question, max_tables=self.settings.max_tables)
+        shape = expected_shape(question) if self.settings.shape_checks else Shape(columns=None)
+        base = self._messages(question, tables, "", "")
+        drafts: list[Draft] = []
+        for variant, temperature in draft_plan(self.settings.drafts):
+            msgs = base if variant == "base" else self._messages(question, tables, "", "", examples=False)
+            drafts.append(await self._draft(msgs, temperature, ans, shape, len(drafts), variant))
+        if all(d.refused for d in drafts):
+            return self._refused(ans, drafts)
+        winner = await vote(drafts, self.llm, base, use_votes=self.settings.vote)
+        failed = next((d for d in drafts if not d.ok and not d.refused), drafts[0])
+        tried: set[str] = set()
+        while winner is None and ans.repairs < self.settings.max_repairs:
+            ans.repairs += 1
+            tables = self._retarget(question, tables, failed.column)
+            msgs = self._messages(question, tables, failed.sql, failed.problem or "")
+            temperature = 0.3 if failed.sql not in tried else 0.8
+            tried.add(failed.sql)
+            d = await self._draft(msgs, temperature, ans, shape, len(drafts), "repair")
+            drafts.append(d)
+            if d.refused:
+                return self._refused(ans, drafts)
+            winner = d if d.ok else None
+            failed = d if not d.ok else failed
+        ans.attempts = [d.record() for d in drafts]
+        if winner is None:
+            winner = next((d for d in drafts if d.absent), None)
+        if winner is None or winner.result is None or winner.query is None:
+            ans.error = failed.problem or "no query ran successfully"
             ans.answer = f"I could not answer this from the database: {ans.error}"
             return ans
-        result, q = best
-        ans.error = None
+        result = winner.result
         ans.sql, ans.columns, ans.rows, ans.tables, ans.truncated = (
-            result.sql, result.columns, result.rows, q.tables, result.truncated)
+            result.sql, result.columns, result.rows, winner.query.tables, result.truncated)
         ans.answer = await self._answer(ans)
-        logger.info("sql tool: %d rows after %d repairs", len(ans.rows), ans.repairs)
+        logger.info("sql tool: %d rows from draft %d after %d repairs", len(ans.rows), winner.index, ans.repairs)
         return ans
 
-    async def _try(self, sql: str, ans: SqlAnswer) -> str | None:
-        """Run one draft; record it; return the problem to repair, or None when it is acceptable."""
-        attempt: dict[str, Any] = {"draft": sql}
-        ans.attempts.append(attempt)
+    async def _draft(self, messages: list[Message], temperature: float, ans: SqlAnswer, shape: Shape,
+                     index: int, variant: str) -> Draft:
+        """Ask the model for one draft and run it through every check."""
+        try:
+            sql = await draft_sql(self.llm, messages, temperature=temperature)
+        except BiomedQAError as e:
+            return Draft(index=index, sql="", variant=variant, temperature=temperature,
+                         problem=f"the reply was not valid JSON with one short query ({e.message[:120]})")
+        d = Draft(index=index, sql=sql, variant=variant, temperature=temperature)
         try:
             out, q, misses = self.prepare(sql, question=ans.question)
-            attempt.update(sql=out, fixes=q.fixes)
-            result = self.runner.execute(out)
+            dropped = trim_columns(shape, q.tree)
+            if dropped:
+                q.fixes.append(f"dropped filter/order columns {', '.join(dropped)} (not asked for)")
+                out = self.guard.render(q)
+            d.ran, d.query, d.fixes = out, q, q.fixes
+            d.result = self.runner.execute(out)
         except (UnsafeSQLError, SQLExecutionError) as e:
-            attempt["_column"] = getattr(e, "column", None)
-            hard = isinstance(e, UnsafeSQLError) and not isinstance(e, InvalidSQLError)
-            problem = f"refused: {e.message}" if hard else str(e.message)
-            attempt["error"] = ans.error = problem
-            ans.refused = hard
-            return problem
-        attempt.update(ok=True, rows=len(result.rows), _result=(result, q))
-        empty = not result.rows or all(v is None for row in result.rows for v in row)
-        if empty and misses:
-            attempt["error"] = "; ".join(misses)
-            return "returned no rows: " + "; ".join(misses)
-        return None
+            d.column = getattr(e, "column", None)
+            d.refused = isinstance(e, UnsafeSQLError) and not isinstance(e, InvalidSQLError)
+            d.problem = f"refused: {e.message}" if d.refused else str(e.message)
+            return d
+        rows = d.result.rows
+        empty = not rows or all(v is None for row in rows for v in row)
+        named = [m for m in misses if _named_in(m, ans.question)]
+        if misses and len(named) == len(misses) and empty:
+            d.absent = True  # the question's own value is not stored: an honest empty answer
+        elif misses:
+            d.problem = ("returned no rows: " if empty else "unmatched values: ") + "; ".join(misses)
+        d.problem = d.problem or check_shape(shape, q.tree, d.result.columns, rows)
+        if d.absent and d.problem is None:
+            d.problem = "values named in the question are not stored"
+        return d
 
-    def _messages(self, question: str, tables: list[TableInfo], failed: str, problem: str) -> list[Message]:
+    def _clarify(self, ans: SqlAnswer) -> SqlAnswer:
+        topics = "; ".join(t.note for t in self.tables if t.note)[:300] or ", ".join(t.name for t in self.tables)
+        ans.needs_clarification = True
+        ans.error = "the question names nothing in this database's tables, columns or values"
+        ans.answer = (f"Which data do you mean? The question names nothing in this database. It holds: {topics}. "
+                      "Ask about one of these, e.g. name a drug, gene, SNP or disease.")
+        logger.info("sql tool: asked for clarification (nothing in the schema matched)")
+        return ans
+
+    @staticmethod
+    def _refused(ans: SqlAnswer, drafts: list[Draft]) -> SqlAnswer:
+        ans.attempts = [d.record() for d in drafts]
+        ans.refused = True
+        ans.error = next((d.problem for d in drafts if d.refused), "refused")
+        return ans
+
+    def _messages(self, question: str, tables: list[TableInfo], failed: str, problem: str,
+                  examples: bool = True) -> list[Message]:
         columns = {t.name: self.selector.select_columns(question, t) for t in tables}
-        examples = select_examples(question, self.notes.examples, [t.name for t in tables], self.settings.few_shot)
+        pool = self.notes.examples if examples else []
+        shots = select_examples(question, pool, [t.name for t in tables], self.settings.few_shot)
         rules = relevant_rules(self.notes, question, tables)
-        msgs: list[Message] = sql_messages(question, tables, columns, rules, examples, failed=failed, problem=problem)
+        msgs: list[Message] = sql_messages(question, tables, columns, rules, shots, failed=failed, problem=problem)
         return msgs
 
     def _retarget(self, question: str, tables: list[TableInfo], column: str | None) -> list[TableInfo]:
@@ -179,7 +219,7 @@ class SqlTool:
 
     async def _answer(self, ans: SqlAnswer) -> str:
         if not ans.rows:
-            return f"No rows in {', '.join(ans.tables)} match the query, so the database holds no such record."
+            return f"No rows matched this query: {ans.sql}"
         if not self.settings.answer_with_llm:
             return str(fallback_answer(ans.columns, ans.rows, ans.doc_id))
         table = " + ".join(ans.tables)
@@ -195,6 +235,13 @@ class SqlTool:
     def close(self) -> None:
         """Release database connections."""
         self.engine.dispose()
+
+
+def _named_in(miss: str, question: str) -> bool:
+    """Whether an unmatched literal (from a grounding hint) is a value the question itself names."""
+    m = re.match(r"no value '(.*?)' in ", miss)
+    value = re.sub(r"^[%\s]+|[%\s(]+$", "", m.group(1)).lower() if m else ""
+    return len(value) >= 2 and value in question.lower()
 
 
 def build_sql_tool(settings: Settings, llm: ChatModel, embedder: Embedder | None = None) -> SqlTool:
