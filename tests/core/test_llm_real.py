@@ -38,3 +38,12 @@ async def test_logprobs_after_an_answer_prefix_reuse_the_prompt_cache(real_llm) 
     # Only the differing tail is evaluated; the conversation itself comes from the KV cache.
     assert real_llm.last_perf["prompt_tokens"] < 6 and real_llm.last_perf["reused_tokens"] > n_first - 6
     assert set(first) == set(second) == {"A", "B"} and first != second
+
+
+async def test_reply_logprob_prefers_the_likely_reply_and_keeps_the_cache_usable(real_llm) -> None:
+    msgs = [Message(role="user", content="What is the capital of France? Reply with one word.")]
+    good = await real_llm.reply_logprob(msgs, "Paris")
+    bad = await real_llm.reply_logprob(msgs, "Spaceship potato")
+    assert bad < good < 0
+    assert isinstance(await real_llm.complete(msgs, max_tokens=4), str)
+    assert await real_llm.reply_logprob(msgs, "Paris") == pytest.approx(good, abs=1e-3)

@@ -14,7 +14,8 @@ from biomedqa.tools.sql import build_sql_tool
 @pytest.mark.llm
 async def test_real_model_answers_an_easy_question(sample_db: Path) -> None:
     settings = get_settings("default").with_overrides(
-        {"sql.url": str(sample_db), "sql.max_repairs": 1, "sql.answer_with_llm": False, "llm.max_tokens": 200})
+        {"sql.url": str(sample_db), "sql.max_repairs": 1, "sql.answer_with_llm": False, "llm.max_tokens": 200,
+         "sql.drafts": 2})
     deps = Deps(settings)
     tool = build_sql_tool(settings, deps.llm)
     try:

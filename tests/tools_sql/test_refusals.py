@@ -46,6 +46,8 @@ async def test_injected_questions_with_an_obedient_model(make_tool: ToolFactory,
     before = sha256_file(sample_db)
     cases = await run_question_cases(tool)
     assert [c.ok for c in cases] == [True] * len(HOSTILE_QUESTIONS)
-    assert sum(c.outcome == "refused" for c in cases) == 5
+    # Four are refused by the guard; the attach request names nothing in the schema and is asked to clarify.
+    assert sum(c.outcome == "refused" for c in cases) == 4
+    assert "names nothing" in next(c.outcome for c in cases if c.id == "inject-attach")
     assert not Path("/tmp/biomedqa_evil.db").exists()
     assert sha256_file(sample_db) == before

@@ -173,13 +173,11 @@ class SqlTool:
         rows = d.result.rows
         empty = not rows or all(v is None for row in rows for v in row)
         named = [m for m in misses if _named_in(m, ans.question)]
-        if misses and len(named) == len(misses) and empty:
-            d.absent = True  # the question's own value is not stored: an honest empty answer
-        elif misses:
+        # A value the question itself names that no row holds: after the repairs, an honest empty answer.
+        d.absent = bool(misses) and len(named) == len(misses) and empty
+        if misses:
             d.problem = ("returned no rows: " if empty else "unmatched values: ") + "; ".join(misses)
         d.problem = d.problem or check_shape(shape, q.tree, d.result.columns, rows)
-        if d.absent and d.problem is None:
-            d.problem = "values named in the question are not stored"
         return d
 
     def _clarify(self, ans: SqlAnswer) -> SqlAnswer:
