@@ -57,7 +57,8 @@ async def test_journal_records_then_replays_offline(tmp_path: Path) -> None:
     assert len(inner.calls) == 1 and offline.model_seconds >= 0.0
 
 
-async def test_scoring_per_shape_and_ablations_share_the_journal(sample_db: Path, tmp_path: Path) -> None:
+async def test_scoring_per_shape_and_ablations_share_the_journal(shared_data: Path, tmp_path: Path) -> None:
+    sample_db = shared_data / "derived" / "biomedsql" / "biomedsql_sample.sqlite"
     triples = [t for t in load_dev("tune") if t["id"] in {"d05", "d07", "d13"}] or load_dev("tune")[:3]
     by_q = {t["question"]: t["sql_sqlite"] for t in triples}
 

@@ -42,3 +42,15 @@ def test_sql_command_json(scripted_deps: None, sample_db: Path) -> None:
 def test_sql_command_missing_db_is_a_one_line_error(scripted_deps: None, tmp_path: Path) -> None:
     result = CliRunner().invoke(sql_command, ["q", "--db", str(tmp_path / "nope.sqlite")])
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_question_naming_nothing_asks_for_clarification(scripted_deps: None, sample_db: Path) -> None:
+    result = CliRunner().invoke(sql_command, ["x", "--db", str(sample_db)])
+    assert result.exit_code == 2 and "Needs clarification" in result.output
+    assert "Which data do you mean?" in result.output
+    assert "SELECT" not in result.output
+
+
+def test_black_box_question_is_answered_from_the_flag(scripted_deps: None, sample_db: Path) -> None:
+    result = CliRunner().invoke(sql_command, ["Which drug carries an FDA black box warning?", "--db", str(sample_db)])
+    assert result.exit_code == 0 and "Haloperidol Lactate" in result.output and "no such record" not in result.output

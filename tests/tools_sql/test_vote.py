@@ -77,7 +77,7 @@ async def test_how_many_needs_one_number(voter) -> None:  # type: ignore[no-unty
     tool = voter(f"SELECT drugName FROM {D} WHERE drugHasBeenWithdrawn = 1",
                  f"SELECT COUNT(*) FROM {D} WHERE drugHasBeenWithdrawn = 1", **{"sql.max_repairs": 0})
     ans = await tool.ask("How many drugs have been withdrawn?")
-    assert ans.rows == [[2]] and "asks for a number" in ans.attempts[0]["error"]
+    assert ans.rows == [[2]] and "asks 'how many'" in ans.attempts[0]["error"]
 
 
 async def test_failing_draft_is_never_answered_as_is(voter) -> None:  # type: ignore[no-untyped-def]

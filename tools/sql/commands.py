@@ -30,7 +30,8 @@ def render(ans: SqlAnswer) -> None:
             table.add_row(str(i), *["" if v is None else str(v) for v in row])
         console.print(table)
     if ans.error:
-        console.print(f"[bold red]{'Refused' if ans.refused else 'Failed'}:[/] {ans.error}", markup=True)
+        label = "Refused" if ans.refused else "Needs clarification" if ans.needs_clarification else "Failed"
+        console.print(f"[bold red]{label}:[/] {ans.error}", markup=True)
     console.print(ans.answer, markup=False, highlight=False)
     console.print(f"[dim]{len(ans.rows)} rows, {ans.repairs} repair round(s)[/]")
 
@@ -58,3 +59,5 @@ def sql_command(question: str, as_json: bool, settings: Settings) -> None:
         render(ans)
     if ans.refused:
         raise SystemExit(5)
+    if ans.needs_clarification:
+        raise SystemExit(2)  # like any other input the tool cannot act on

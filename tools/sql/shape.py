@@ -95,8 +95,9 @@ def trim_columns(shape: Shape, tree: exp.Query) -> list[str]:
 
     Only plain columns are dropped (never aggregates or GROUP BY keys), last first, and only
     when they also appear in WHERE, HAVING or ORDER BY: those are conditions, not answers.
+    Under DISTINCT the remaining columns stay distinct, so the row set is the same.
     """
-    if shape.columns is None or not isinstance(tree, exp.Select) or tree.args.get("distinct"):
+    if shape.columns is None or not isinstance(tree, exp.Select):
         return []
     select = list(tree.expressions)
     if len(select) <= shape.columns or any(isinstance(e, exp.Star) for e in select):

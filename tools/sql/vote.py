@@ -120,7 +120,11 @@ async def vote(drafts: list[Draft], llm: object, messages: list[Message], *, use
         for g in tied:
             for d in g:
                 if d.logprob is None:
-                    d.logprob = await llm.reply_logprob(messages, _reply_text(d.sql))
+                    try:
+                        d.logprob = await llm.reply_logprob(messages, _reply_text(d.sql))
+                    except Exception as e:  # scoring is a tie-break only: fall back to plan order
+                        logger.warning("vote: could not score draft %d (%s); ties go to plan order", d.index, e)
+                        d.logprob = -math.inf
         tied.sort(key=lambda g: -max(d.logprob if d.logprob is not None else -math.inf for d in g))
     winner = tied[0][0]
     logger.info("vote: %d/%d drafts passed, %d groups, winner draft %d (group of %d%s)", len(passing), len(drafts),
