@@ -102,7 +102,7 @@ def trim_columns(shape: Shape, tree: exp.Query) -> list[str]:
     select = list(tree.expressions)
     if len(select) <= shape.columns or any(isinstance(e, exp.Star) for e in select):
         return []
-    used = set()
+    used: set[str] = set()
     for key in ("where", "having", "order"):
         part = tree.args.get(key)
         if part is not None:
