@@ -59,7 +59,7 @@ async def score_triples(
     """Ask each question and compare the returned rows with the gold rows (appending each to ``progress``)."""
     out = []
     for i, t in enumerate(triples, start=1):
-        i = int(t.get("i", i))
+        i = t.get("i", i)
         t0 = time.perf_counter()
         model_s0 = float(getattr(tool.llm, "model_seconds", 0.0))
         ans = await tool.ask(t["question"])
