@@ -180,7 +180,7 @@ def markdown(head: dict[str, Any], results: list[dict[str, Any]], refusals: dict
 
 @click.command("sql")
 @click.option("--db", default=None, help="SQLAlchemy URL or SQLite path (default: the shared BiomedSQL sample).")
-@click.option("--set", "which", type=click.Choice(["sample", "tune", "test", "dev"]), default="sample",
+@click.option("--split", "which", type=click.Choice(["sample", "tune", "test", "dev"]), default="sample",
               help="The 20 shared sample triples, or the dev set's tune / test half (seed 15), or all of it.")
 @click.option("--limit", type=int, default=None, help="Only the first N triples.")
 @click.option("--ids", default=None, help="Only these triples: 1-based for sample, dev ids (d07) otherwise.")
