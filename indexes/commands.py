@@ -28,8 +28,13 @@ def index_group() -> None:
 @index_group.command("build")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--name", required=True, help="Index name (a folder under the data dir).")
+@click.option("--shards", type=click.IntRange(min=1), default=None,
+              help="Write K independent shards (default: index.shards, 1).")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default=None,
+              help="Chunk + embed locally or on Ray Data (default: index.engine).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Ray embedding actors.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
-@with_settings()
+@with_settings(shards="index.shards", engine="index.engine", workers="index.ray_workers")
 def build_command(paths: tuple[Path, ...], name: str, as_json: bool, settings: Settings) -> None:
     """Index JSONL(.gz), PubMed XML(.gz) or MEDLINE files (rerun to resume an interrupted build)."""
     from biomedqa.indexes import build_index
@@ -42,6 +47,25 @@ def build_command(paths: tuple[Path, ...], name: str, as_json: bool, settings: S
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in info.timings.items())
     click.echo(f"Indexed {info.docs} docs ({info.records} records{note}) in {info.seconds:.1f} s "
                f"({info.docs_per_s:.1f} docs/s; {stages}) → {info.path}")
+    shards_note = f" in {len(info.shards)} shards" if info.shards else ""
+    click.echo(f"FAISS design: {info.kind}{shards_note} ({info.design.get('reason', '')})")
+
+
+@index_group.command("merge")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--name", required=True, help="Name of the merged index.")
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
+@with_settings()
+def merge_command(sources: tuple[str, ...], name: str, as_json: bool, settings: Settings) -> None:
+    """Join indexes built elsewhere (folders or names) into one sharded index; BM25 gets global statistics."""
+    from biomedqa.indexes.merge import merge_indexes
+
+    info = merge_indexes(settings, name, list(sources))
+    if as_json:
+        echo_json(info.model_dump(mode="json"))
+        return
+    click.echo(f"Merged {len(info.shards)} shards ({info.docs} docs, {info.records} records) in "
+               f"{info.seconds:.1f} s → {info.path}")
 
 
 @index_group.command("list")

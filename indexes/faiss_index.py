@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,9 @@ def make_index(cfg: IndexSettings, dim: int, n: int) -> Any:
     import faiss
 
     kind = cfg.kind
-    if kind == "ivfpq" and n < 256:
+    if kind == "auto":
+        raise ValueError("resolve index.kind=auto with biomedqa.indexes.auto.resolve_kind first")
+    if kind in ("ivfpq", "opq_ivfpq") and n < 256:
         logger.warning("faiss: %d vectors are too few for IVF-PQ; using a flat index", n)
         kind = "flat"
     if kind == "flat":
@@ -71,6 +73,8 @@ def make_index(cfg: IndexSettings, dim: int, n: int) -> Any:
     if kind == "ivf":
         return faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
     m = choose_pq_m(dim, cfg.pq_m)
+    if kind == "opq_ivfpq":
+        return faiss.index_factory(dim, f"OPQ{m},IVF{nlist},PQ{m}", faiss.METRIC_INNER_PRODUCT)
     return faiss.IndexIVFPQ(quantizer, dim, nlist, m, 8, faiss.METRIC_INNER_PRODUCT)
 
 
@@ -93,36 +97,65 @@ def to_cpu(index: Any) -> Any:
     return faiss.index_gpu_to_cpu(index) if "Gpu" in type(index).__name__ else index
 
 
-def _training_sample(shards: Sequence[Path], limit: int, seed: int = 0) -> np.ndarray:
+class VectorRows:
+    """Rows ``lo..hi`` of the vectors stored as consecutive ``.npy`` embedding shards (memory-mapped)."""
+
+    def __init__(self, shards: Sequence[Path], lo: int = 0, hi: int | None = None) -> None:
+        self.shards = list(shards)
+        self.sizes = [int(np.load(s, mmap_mode="r").shape[0]) for s in self.shards]
+        self.starts = np.cumsum([0, *self.sizes])
+        self.lo, self.hi = lo, int(self.starts[-1]) if hi is None else hi
+
+    def __len__(self) -> int:
+        return self.hi - self.lo
+
+    def chunks(self) -> Iterator[np.ndarray]:
+        """The rows in order, one (part of a) shard at a time, as float32."""
+        for shard, start, size in zip(self.shards, self.starts[:-1], self.sizes, strict=True):
+            a, b = max(self.lo, int(start)), min(self.hi, int(start) + size)
+            if a < b:
+                yield np.ascontiguousarray(np.load(shard, mmap_mode="r")[a - start:b - start], dtype=np.float32)
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        """Rows at sorted positions ``rows`` (relative to ``lo``)."""
+        out, glob = [], np.asarray(rows) + self.lo
+        for shard, start, size in zip(self.shards, self.starts[:-1], self.sizes, strict=True):
+            local = glob[(glob >= start) & (glob < start + size)] - start
+            if len(local):
+                out.append(np.asarray(np.load(shard, mmap_mode="r")[local], dtype=np.float32))
+        return np.ascontiguousarray(np.concatenate(out))
+
+
+def _training_sample(rows: VectorRows, limit: int, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    sizes = [np.load(s, mmap_mode="r").shape[0] for s in shards]
-    total = sum(sizes)
-    take = min(limit, total)
-    picks = np.sort(rng.choice(total, size=take, replace=False))
-    out, offset = [], 0
-    for shard, size in zip(shards, sizes, strict=True):
-        local = picks[(picks >= offset) & (picks < offset + size)] - offset
-        if len(local):
-            out.append(np.asarray(np.load(shard, mmap_mode="r")[local], dtype=np.float32))
-        offset += size
-    return np.ascontiguousarray(np.concatenate(out))
+    take = min(limit, len(rows))
+    return rows.take(np.sort(rng.choice(len(rows), size=take, replace=False)))
 
 
-def build_from_shards(shards: Sequence[Path], cfg: IndexSettings, dim: int, n: int) -> Any:
-    """Train (IVF kinds) on a sample, then add every shard in order. Returns a CPU index."""
+def build_from_rows(rows: VectorRows, cfg: IndexSettings, dim: int) -> Any:
+    """Train (IVF kinds) on a sample, then add the rows in order. Returns a CPU index."""
+    n = len(rows)
     index = make_index(cfg, dim, n)
     gpu = use_gpu(cfg)
     if gpu:
         index = to_gpu(index)
     if not index.is_trained:
-        sample = _training_sample(shards, min(MAX_TRAIN, max(choose_nlist(cfg, n) * TRAIN_PER_LIST, 256 * 39)))
+        sample = _training_sample(rows, min(MAX_TRAIN, max(choose_nlist(cfg, n) * TRAIN_PER_LIST, 256 * 39)))
         logger.info("faiss: training %s on %d vectors", type(index).__name__, len(sample))
         index.train(sample)
-    for shard in shards:
-        index.add(np.ascontiguousarray(np.load(shard), dtype=np.float32))
+    for chunk in rows.chunks():
+        index.add(chunk)
     if index.ntotal != n:
         raise RuntimeError(f"faiss index holds {index.ntotal} vectors, expected {n}")
     return to_cpu(index) if gpu else index
+
+
+def build_from_shards(shards: Sequence[Path], cfg: IndexSettings, dim: int, n: int) -> Any:
+    """Train (IVF kinds) on a sample, then add every shard in order. Returns a CPU index."""
+    rows = VectorRows(shards)
+    if len(rows) != n:
+        raise RuntimeError(f"embedding shards hold {len(rows)} vectors, expected {n}")
+    return build_from_rows(rows, cfg, dim)
 
 
 def set_search_params(index: Any, nprobe: int, ef_search: int) -> None:

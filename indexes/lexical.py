@@ -73,6 +73,68 @@ def resolve_tokenizer_config(stemmer: str | None) -> TokenizerConfig:
     return TokenizerConfig(stemmer=stemmer)
 
 
+class CorpusStats(BaseModel):
+    """What BM25 needs to know about the whole corpus: per-term document counts, size, mean length."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    doc_freqs: Any  # np.ndarray[int64] indexed by vocabulary id
+    num_docs: int
+    avg_doc_len: float
+
+    @classmethod
+    def from_ids(cls, ids: Sequence[Sequence[int]], vocab_size: int) -> CorpusStats:
+        """Statistics of term-id documents (duplicates inside a document count once)."""
+        df = np.zeros(vocab_size, dtype=np.int64)
+        for doc in ids:
+            df[list(set(doc))] += 1
+        # the same float64 mean bm25s computes over one index of every document
+        return cls(doc_freqs=df, num_docs=len(ids), avg_doc_len=float(np.array([len(d) for d in ids]).mean()))
+
+    def for_vocab(self, global_ids: Sequence[int]) -> CorpusStats:
+        """The same statistics for a shard whose vocabulary id ``i`` is global id ``global_ids[i]``."""
+        return CorpusStats(doc_freqs=self.doc_freqs[np.asarray(global_ids, dtype=np.int64)], num_docs=self.num_docs,
+                           avg_doc_len=self.avg_doc_len)
+
+
+def _global_stats_model() -> type:
+    import bm25s
+    from bm25s.scoring import (
+        _build_idf_array,
+        _build_scores_and_indices_for_matrix,
+        _calculate_doc_freqs,
+        _select_idf_scorer,
+    )
+
+    class GlobalStatsBM25(bm25s.BM25):  # type: ignore[misc]
+        """bm25s.BM25 whose idf and length normalisation use corpus-wide statistics."""
+
+        def __init__(self, stats: CorpusStats, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.stats = stats
+
+        def build_index_from_ids(self, unique_token_ids: Any, corpus_token_ids: Any, show_progress: bool = True,
+                                 leave_progress: bool = False) -> dict[str, Any]:
+            self.nonoccurrence_array = None  # lucene scoring needs none
+            local = _calculate_doc_freqs(corpus_token_ids, unique_token_ids, show_progress=False)
+            known = len(self.stats.doc_freqs)
+            df = {t: int(self.stats.doc_freqs[t]) if t < known else 0 for t in local}
+            idf = _build_idf_array(df, self.stats.num_docs, _select_idf_scorer(self.idf_method), dtype=self.dtype)
+            flat, rows, cols = _build_scores_and_indices_for_matrix(
+                corpus_token_ids=corpus_token_ids, idf_array=idf, avg_doc_len=self.stats.avg_doc_len,
+                doc_frequencies=local, k1=self.k1, b=self.b, delta=self.delta, show_progress=False,
+                dtype=self.dtype, int_dtype=self.int_dtype, method=self.method, nonoccurrence_array=None)
+            import scipy.sparse as sp
+
+            m = sp.csc_matrix((flat, (rows, cols)), shape=(len(corpus_token_ids), len(local)), dtype=self.dtype)
+            return {"data": m.data, "indices": m.indices, "indptr": m.indptr, "num_docs": len(corpus_token_ids)}
+
+    return GlobalStatsBM25
+
+
+def _GlobalStatsBM25(stats: CorpusStats, **kwargs: Any) -> Any:  # noqa: N802 - a class factory
+    return _global_stats_model()(stats, **kwargs)
+
+
 class BM25Index:
     """A bm25s index plus its tokenizer; ``search`` returns (scores, row ids) like FAISS."""
 
@@ -82,13 +144,25 @@ class BM25Index:
         self.num_docs = int(model.scores["num_docs"])
 
     @classmethod
-    def build(cls, corpus_tokens: list[list[str]], tokenizer: Tokenizer, k1: float, b: float,
-              method: str = "lucene") -> BM25Index:
-        """Index pre-tokenised documents (row i is document i)."""
+    def build(cls, corpus_tokens: Any, tokenizer: Tokenizer, k1: float, b: float,
+              method: str = "lucene", stats: CorpusStats | None = None) -> BM25Index:
+        """Index pre-tokenised documents (row i is document i).
+
+        Args:
+            corpus_tokens: ``bm25s.tokenization.Tokenized`` (ids + vocab) or lists of tokens.
+            tokenizer: The tokenizer queries will use.
+            k1: BM25 k1.
+            b: BM25 b.
+            method: bm25s scoring method.
+            stats: Corpus-wide statistics (one shard of a bigger corpus): document frequencies,
+                document count and mean length come from these instead of ``corpus_tokens``, so
+                each shard scores a document exactly as one index over the whole corpus would.
+        """
         import bm25s
 
-        model = bm25s.BM25(k1=k1, b=b, method=method)
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s forces DEBUG on import
+        model = bm25s.BM25(k1=k1, b=b, method=method) if stats is None else _GlobalStatsBM25(stats, k1=k1, b=b,
+                                                                                           method=method)
         model.index(corpus_tokens, show_progress=False)
         return cls(model, tokenizer)
 

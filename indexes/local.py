@@ -131,7 +131,12 @@ def open_index(settings: Settings, name: str, *, embedder: Embedder | None = Non
         raise IndexNotFoundError(name, str(settings.index_dir))
     info = read_manifest(root, name)
     verify(root, info)
-    index = LocalIndex(root, info, settings)
+    if info.shards:
+        from biomedqa.indexes.sharded import ShardedIndex
+
+        index: LocalIndex = ShardedIndex(root, info, settings)
+    else:
+        index = LocalIndex(root, info, settings)
     if embedder is not None:
         index.check_embedder(embedder)
     return index

@@ -29,6 +29,15 @@ class SourceFile(BaseModel):
     bytes: int
 
 
+class ShardRef(BaseModel):
+    """One shard of a sharded index, as listed in the root manifest."""
+
+    path: str = Field(description="Shard folder, relative to the index root")
+    docs: int
+    records: int
+    offset: int = Field(description="Global row id of the shard's row 0")
+
+
 class IndexInfo(BaseModel):
     """The manifest of one index (also what ``biomedqa index list/info`` shows)."""
 
@@ -51,6 +60,14 @@ class IndexInfo(BaseModel):
     seconds: float = 0.0
     docs_per_s: float = 0.0
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage: ingest, embed, faiss, bm25")
+    design: dict[str, Any] = Field(default_factory=dict,
+                                   description="The FAISS design chosen by index.kind=auto, with the reason")
+    shards: list[ShardRef] = Field(default_factory=list, description="Shards in row order (empty: one index)")
+    engine: str = Field(default="local", description="What chunked and embedded the corpus: local | ray")
+
+    def shard_refs(self) -> list[ShardRef]:
+        """The shards of a sharded index (empty for a single index)."""
+        return list(self.shards)
 
     @property
     def chunks_per_record(self) -> float:

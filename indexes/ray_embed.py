@@ -54,9 +54,14 @@ class EmbedBatch:
         settings: ``Settings.model_dump(mode="json")`` (plain data, so it ships to actors).
         text_column: Column with the text to embed; when ``title`` is also a column, the text is
             ``"title. text"`` like the local index build.
+        threads: torch threads of this actor (0: leave torch's default).
     """
 
-    def __init__(self, settings: dict[str, Any], text_column: str = "text") -> None:
+    def __init__(self, settings: dict[str, Any], text_column: str = "text", threads: int = 0) -> None:
+        if threads:  # the actor's share of the cores (torch would otherwise use all of them)
+            import torch
+
+            torch.set_num_threads(threads)
         self.settings = Settings.model_validate(settings)
         self.text_column = text_column
         self.embedder = load_embedder(self.settings)
