@@ -68,6 +68,31 @@ def faiss_part(cache: Path | None) -> dict[str, Any]:
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
 
 
+def embed_part() -> dict[str, Any]:
+    """MiniLM (the default embedder) on CUDA: docs/s over 20k real abstracts-length texts (SciFact, cycled)."""
+    import gzip
+
+    import torch
+
+    if not torch.cuda.is_available():
+        return {"part": "embed", "skipped": "torch sees no CUDA device (CPU torch build?)"}
+    from biomedqa.indexes.embed import embed_batches, load_embedder
+    from biomedqa.settings import get_settings
+    from biomedqa.shared_data import shared_data_dir
+
+    with gzip.open(shared_data_dir() / "retrieval/scifact/corpus.jsonl.gz", "rt") as f:
+        texts = [f"{r['title']}. {' '.join(r['abstract'])}" for r in map(json.loads, f)]
+    texts = (texts * 4)[:20_000]
+    settings = get_settings().with_overrides({"index.batch_size": 256})
+    emb = load_embedder(settings)
+    emb(texts[:256])
+    t = time.perf_counter()
+    n = sum(len(v) for v in embed_batches(texts, emb, 4096))
+    seconds = time.perf_counter() - t
+    return {"part": "embed", "device": torch.cuda.get_device_name(0), "texts": n, "seconds": round(seconds, 2),
+            "docs_per_s": round(n / seconds, 1)}
+
+
 def llama_part(path: Path, label: str) -> dict[str, Any]:
     """Load ``path`` with every layer on the GPU; prompt and generation tokens/s."""
     from llama_cpp import Llama, llama_supports_gpu_offload
@@ -79,7 +104,7 @@ def llama_part(path: Path, label: str) -> dict[str, Any]:
     load = time.perf_counter() - t
     prompt = "Question: Does metformin lower HbA1c in type 2 diabetes? Answer with evidence. " * 20
     t = time.perf_counter()
-    out = llm(prompt, max_tokens=128, temperature=0.0)
+    out: Any = llm(prompt, max_tokens=128, temperature=0.0)
     seconds = time.perf_counter() - t
     usage = out["usage"]
     return {"part": f"llama {label}", "model": path.name, "bytes": path.stat().st_size, "load_s": round(load, 2),
@@ -102,17 +127,19 @@ def main() -> None:
     from biomedqa.settings import get_settings
 
     cache = Path(sys.argv[1]) if len(sys.argv) > 1 else None
-    parts = [faiss_part(cache)]
+    parts = [faiss_part(cache), embed_part()]
     settings = get_settings()
     parts.append(llama_part(resolve_gguf(settings.llm.model, settings.cache_dir), "bundled"))
     big = find_big_gguf()
     parts.append(llama_part(big, "7-8B") if big else {"part": "llama 7-8B", "skipped": "no 7-8B GGUF found"})
     for p in parts:
         print(json.dumps(p))
-    f, b, g = parts
+    f, e, b, g = parts
     summary = [f"faiss flat 1M: gpu {f.get('gpu_flat_qps', 0):.0f} q/s vs cpu {f.get('cpu_flat_qps', 0):.0f} q/s "
                f"(recall {f.get('gpu_flat_recall', 0):.3f}); ivfpq96 gpu {f.get('gpu_ivfpq96_qps', 0):.0f} vs cpu "
                f"{f.get('cpu_ivfpq96_qps', 0):.0f} q/s" if "skipped" not in f else f"faiss skipped ({f['skipped']})"]
+    summary.append(f"MiniLM embed {e['docs_per_s']} docs/s" if "skipped" not in e
+                   else f"embed skipped ({e['skipped']})")
     for p in (b, g):
         summary.append(f"{p['part']}: {p['tokens_per_s']} tok/s full offload" if "skipped" not in p
                        else f"{p['part']} skipped ({p['skipped']})")

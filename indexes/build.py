@@ -226,9 +226,11 @@ def build_index(paths: Sequence[Path], name: str, settings: Settings, *, embedde
         store.close()
     cfg, design = resolve_kind(settings.index, n, emb.dim)
     k = min(settings.index.shards, n)
-    base = dict(name=name, path=str(root), embedder=emb.name, dim=emb.dim, docs=n, records=report.records,
-                kind=cfg.kind, tokenizer=tok_cfg.model_dump(), build=settings.index.model_dump(mode="json"),
-                sources=sources, skipped=report.skipped, design=design, engine=settings.index.engine)
+    base: dict[str, Any] = {
+        "name": name, "path": str(root), "embedder": emb.name, "dim": emb.dim, "docs": n, "records": report.records,
+        "kind": cfg.kind, "tokenizer": tok_cfg.model_dump(), "build": settings.index.model_dump(mode="json"),
+        "sources": sources, "skipped": report.skipped, "design": design, "engine": settings.index.engine,
+    }
     refs: list[ShardRef] = []
     t = time.perf_counter()
     if k > 1:

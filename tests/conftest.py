@@ -77,3 +77,12 @@ def real_llm() -> Iterator[object]:
     model = LlamaChatModel(resolve_gguf("smollm2-135m", s.cache_dir), s.llm, name="smollm2-135m")
     yield model
     model.close()
+
+
+@pytest.fixture(scope="session")
+def ray_local() -> Iterator[object]:
+    """One local Ray instance with two CPUs for every Ray test (skipped when the [ray] extra is absent)."""
+    ray = pytest.importorskip("ray", reason="Ray is optional: pip install -e .[ray] (.ci/setup.sh installs it)")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1")
+    yield ray
+    ray.shutdown()

@@ -60,7 +60,8 @@ def query_texts(shared: Path) -> list[str]:
 
 def _embed_cached(path: Path, texts: list[str], settings: Settings) -> np.ndarray:
     if path.exists():
-        return np.load(path)
+        cached: np.ndarray = np.load(path)
+        return cached
     from biomedqa.indexes.embed import embed_batches, load_embedder
 
     emb = load_embedder(settings)
@@ -146,7 +147,8 @@ def ground_truth(cache: Path, n: int, queries: np.ndarray, k: int = GT_K) -> np.
     """Exact inner-product top-``k`` ids of every query over ``base_<n>`` (cached)."""
     path = cache / f"gt_{n}.npy"
     if path.exists():
-        return np.load(path)
+        cached: np.ndarray = np.load(path)
+        return cached
     import faiss
 
     base = np.load(base_path(cache, n), mmap_mode="r")

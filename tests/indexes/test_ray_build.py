@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -10,16 +9,6 @@ import pytest
 
 from biomedqa.indexes import build_index, open_index
 from biomedqa.settings import Settings
-
-ray = pytest.importorskip("ray", reason="Ray is optional: pip install -e .[ray] (.ci/setup.sh installs it)")
-
-
-@pytest.fixture(scope="module")
-def ray_local() -> Iterator[None]:
-    """One local Ray instance with two CPUs for the module (starting Ray costs seconds)."""
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1")
-    yield
-    ray.shutdown()
 
 
 @pytest.fixture
@@ -35,7 +24,7 @@ def _vectors(settings: Settings) -> np.ndarray:
     return np.concatenate([np.load(s) for s in shards])
 
 
-def test_ray_engine_builds_the_local_index(ray_local: None, settings: Settings, small_jsonl: Path,
+def test_ray_engine_builds_the_local_index(ray_local: object, settings: Settings, small_jsonl: Path,
                                            tmp_path: Path) -> None:
     local_s = settings.with_overrides({"index.shard_size": 40})
     ray_s = local_s.with_overrides({"cache_dir": str(tmp_path / "ray-cache"), "index.engine": "ray",

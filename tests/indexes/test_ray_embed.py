@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-import pytest
 
 from biomedqa.indexes.chunk import chunk_record
 from biomedqa.indexes.embed import embed_batch, load_embedder
@@ -41,16 +42,11 @@ def test_embed_batch_udf_gives_the_local_vectors(minipubmed_slice: list[dict[str
     assert list(out["doc_id"]) == [r["doc_id"] for r in rows]
 
 
-def test_embed_dataset_on_ray(minipubmed_slice: list[dict[str, str]], settings: Settings) -> None:
-    ray = pytest.importorskip("ray", reason="Ray is optional: pip install -e .[ray]")
-    # Two CPUs: one for the embedding actor, one for the read and chunking tasks that feed it.
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1")
-    try:
-        ds = ray.data.from_items(_rows(minipubmed_slice, 8))
-        docs = ds.flat_map(ChunkRow(settings.index.chunk_words, settings.index.chunk_overlap))
-        got = sorted(embed_dataset(docs, settings).take_all(), key=lambda r: r["doc_id"])
-    finally:
-        ray.shutdown()
+def test_embed_dataset_on_ray(minipubmed_slice: list[dict[str, str]], settings: Settings, ray_local: Any) -> None:
+    # Two CPUs (the session's local Ray): one for the embedding actor, one for the read and chunking tasks.
+    ds = ray_local.data.from_items(_rows(minipubmed_slice, 8))
+    docs = ds.flat_map(ChunkRow(settings.index.chunk_words, settings.index.chunk_overlap))
+    got = sorted(embed_dataset(docs, settings).take_all(), key=lambda r: r["doc_id"])
     udf = EmbedBatch(settings.model_dump(mode="json"))
     local = [d for row in _rows(minipubmed_slice, 8) for d in ChunkRow(220, 40)(row)]
     local.sort(key=lambda r: r["doc_id"])
