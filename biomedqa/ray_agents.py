@@ -14,6 +14,7 @@ import asyncio
 import importlib
 import logging
 import os
+import re
 import sys
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
@@ -87,8 +88,10 @@ class RayAgentPool:
             ray.get([a.pid.remote() for a in self.actors])
         except Exception as e:
             self.close()
-            last = [ln for ln in str(e).splitlines() if ln.strip()][-1:] or [type(e).__name__]
-            raise ConfigError(f"Ray agent actors could not start: {last[0].strip()[:200]}",
+            lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+            errors = [ln for ln in lines if re.match(r"^[A-Za-z_.]*(Error|Exception)\b", ln)]
+            why = (errors or lines or [type(e).__name__])[-1]
+            raise ConfigError(f"Ray agent actors could not start: {why[:200]}",
                               hint="Check the model/index settings with: biomedqa doctor") from e
         self._idle: asyncio.Queue[Any] | None = None
         logger.info("ray: %d agent actor(s), %d thread(s) and %.2f CPU each", workers, self.threads, per)
