@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from biomedqa.batch.run import DEFAULT_ID_COL, run_batch
-from biomedqa.cli.agent import close_agent, make_agent
+from biomedqa.cli.agent import AgentLike, close_agent, make_agent
 from biomedqa.cli.options import with_settings
 from biomedqa.cli.output import echo_json, stderr_console
 from biomedqa.settings import Settings
@@ -60,6 +60,9 @@ def _check_output_path(ctx: click.Context, param: click.Parameter, out_path: Pat
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
 @click.option("--model", default=None, help="Override llm.model.")
 @click.option("--index", default=None, help="Override retrieval.index.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="ray: spread rows over Ray actors, each with one loaded model (same journal, resume, order).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256), help="Ray actors (--engine ray).")
 @with_settings(
     set_flags=("--set",), set_help="Override a setting (-o is the output).", model="llm.model", index="retrieval.index"
 )
@@ -74,10 +77,18 @@ def batch_command(
     retry_errors: bool,
     no_progress: bool,
     as_json: bool,
+    engine: str,
+    workers: int,
     settings: Settings,
 ) -> None:
     """Answer every question in IN (CSV, TSV or JSONL) into OUT, resumably."""
-    agent = make_agent(settings)
+    if engine == "ray":
+        from biomedqa.batch.ray import RayAgentPool
+
+        agent: AgentLike = RayAgentPool(settings, workers)
+        concurrency = max(concurrency, workers)  # keep every actor busy
+    else:
+        agent = make_agent(settings)
     try:
         report = asyncio.run(
             run_batch(

@@ -18,8 +18,9 @@ from typing import Any
 import click
 import numpy as np
 
-from biomedqa.cli_common import build_settings, handle_errors, settings_options
+from biomedqa.cli.options import with_settings
 from biomedqa.eval.scale.designs import DESIGNS
+from biomedqa.settings import Settings
 from biomedqa.shared_data import shared_data_dir
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def _step(out: Path, args: list[str], name: str) -> dict[str, Any] | None:
     return dict(json.loads(path.read_text()))
 
 
-def run_scale(settings: Any, sizes: list[int], designs: list[str], out: Path, cache: Path,
+def run_scale(settings: Settings, sizes: list[int], designs: list[str], out: Path, cache: Path,
               max_minutes: float, ef_construction: int) -> Path:
     """Prepare vectors, run every missing step within the time budget, and write the report."""
     from biomedqa.eval.scale import vectors
@@ -86,13 +87,10 @@ def run_scale(settings: Any, sizes: list[int], designs: list[str], out: Path, ca
 @click.option("--max-minutes", type=float, default=14.0, show_default=True,
               help="Start no new step after this long (rerun to resume).")
 @click.option("--ef-construction", type=int, default=40, show_default=True, help="HNSW efConstruction.")
-@settings_options
-@handle_errors
+@with_settings()
 def command(sizes: tuple[int, ...], designs: tuple[str, ...], out_dir: Path, cache_dir: Path | None,
-            max_minutes: float, ef_construction: int, preset: str | None, sets: tuple[str, ...],
-            replay: tuple[Path, ...], record: Path | None) -> None:
+            max_minutes: float, ef_construction: int, settings: Settings) -> None:
     """Compare FAISS designs at 100k/1M vectors; extrapolate memory and q/s to 36M and 100M."""
-    settings = build_settings(preset, sets, replay, record)
     cache = cache_dir or settings.cache_dir / "scale"
     path = run_scale(settings, sorted(sizes), list(designs or DESIGNS), out_dir, cache, max_minutes, ef_construction)
     click.echo(f"Saved {path} and {path.with_suffix('.md')}")

@@ -34,7 +34,7 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 async def test_ray_batch_equals_local_and_resumes(ray_local: Any, tmp_path: Path,
                                                   pqa10: list[tuple[str, str]]) -> None:
-    from biomedqa.ray_agents import RayAgentPool
+    from biomedqa.batch.ray import RayAgentPool
 
     rows = [[p, q] for p, q in pqa10] + [["bad", "FAIL on purpose"], ["empty", " "]]
     src = _csv(tmp_path / "q.csv", rows)
@@ -54,3 +54,4 @@ async def test_ray_batch_equals_local_and_resumes(ray_local: Any, tmp_path: Path
     assert not (tmp_path / "ray.csv.journal.jsonl").exists()
     with pytest.raises(ConfigError, match="could not start.*nope"):
         RayAgentPool(settings, workers=1, factory="tests.frontdoors.nope:make_agent")
+

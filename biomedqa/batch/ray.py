@@ -21,11 +21,11 @@ from typing import Any
 
 from biomedqa.errors import ConfigError
 from biomedqa.settings import Settings
-from biomedqa.types import AgentEvent, Answer, Message
+from biomedqa.types import AgentEvent, Answer, AnswerFormat, Message
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_FACTORY = "biomedqa.frontdoor:default_agent_factory"
+DEFAULT_FACTORY = "biomedqa.cli.agent:default_agent_factory"
 
 
 def load_factory(path: str) -> Any:
@@ -43,9 +43,9 @@ class _AgentActor:
         torch.set_num_threads(threads)
         self.agent = load_factory(factory)(Settings.model_validate(settings))
 
-    async def aask(self, question: str, options: Mapping[str, str] | None) -> Any:
+    async def aask(self, question: str, options: Mapping[str, str] | None, format: AnswerFormat | None) -> Any:
         try:
-            return await self.agent.aask(question, options=options)
+            return await self.agent.aask(question, options=options, format=format)
         except Exception as e:  # shipped back and re-raised by the pool
             return e
 
@@ -97,7 +97,7 @@ class RayAgentPool:
         logger.info("ray: %d agent actor(s), %d thread(s) and %.2f CPU each", workers, self.threads, per)
 
     async def aask(self, question: str, *, options: Mapping[str, str] | None = None,
-                   history: Sequence[Message] | None = None) -> Answer:
+                   format: AnswerFormat | None = None, history: Sequence[Message] | None = None) -> Answer:
         """Answer on the next free actor (``history`` is not supported across processes)."""
         if self._idle is None:
             self._idle = asyncio.Queue()
@@ -105,7 +105,7 @@ class RayAgentPool:
                 self._idle.put_nowait(a)
         actor = await self._idle.get()
         try:
-            result = await actor.aask.remote(question, dict(options) if options else None)
+            result = await actor.aask.remote(question, dict(options) if options else None, format)
         finally:
             self._idle.put_nowait(actor)
         if isinstance(result, BaseException):
