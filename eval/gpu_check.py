@@ -20,9 +20,9 @@ N, DIM, NQ, K = 1_000_000, 384, 2_000, 10
 
 
 def _vectors(cache: Path | None) -> tuple[np.ndarray, np.ndarray, str]:
-    base = cache / "base_1000000.npy" if cache else None
-    if base and base.exists():
-        return np.load(base), np.load(cache / "queries_bioasq_7b-10b.npy"), f"scale cache {cache}"
+    if cache is not None and (cache / "base_1000000.npy").exists():
+        return (np.load(cache / "base_1000000.npy"), np.load(cache / "queries_bioasq_7b-10b.npy"),
+                f"scale cache {cache}")
     rng = np.random.default_rng(0)
     x = rng.standard_normal((N + NQ, DIM), dtype=np.float32)
     x /= np.linalg.norm(x, axis=1, keepdims=True)

@@ -107,8 +107,8 @@ def merge_indexes(settings: Settings, name: str, sources: Sequence[str]) -> Inde
         dest.mkdir()
         for f in ("docs.sqlite", "faiss.index", "groups.npy"):
             shutil.copy2(folder / f, dest / f)
-        ids = [[vocab[t] for t in tokens] for tokens in _token_stream(folder / "docs.sqlite", tok)]
-        build_bm25_shard(ids, words, stats, tok, info.build.get("bm25_k1", 1.2), info.build.get("bm25_b", 0.75)
+        term_ids = [[vocab[t] for t in tokens] for tokens in _token_stream(folder / "docs.sqlite", tok)]
+        build_bm25_shard(term_ids, words, stats, tok, info.build.get("bm25_k1", 1.2), info.build.get("bm25_b", 0.75)
                          ).save(dest / "bm25")
         files, sizes = checksum_files(dest)
         write_manifest(dest, info.model_copy(update={"path": str(dest), "files": files, "file_bytes": sizes,

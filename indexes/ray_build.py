@@ -29,8 +29,9 @@ def ray_resources(workers: int) -> dict[str, float]:
     """Per-actor CPUs/threads/GPUs so ``workers`` actors and the chunking tasks never oversubscribe."""
     import ray
 
-    cpus = float(ray.cluster_resources().get("CPU", os.cpu_count() or 1))
-    gpus = float(ray.cluster_resources().get("GPU", 0))
+    resources = ray.cluster_resources()  # type: ignore[no-untyped-call]
+    cpus = float(resources.get("CPU", os.cpu_count() or 1))
+    gpus = float(resources.get("GPU", 0))
     per = max(0.1, (cpus - 0.2) / workers)  # 0.2 CPU left to the read/flat_map tasks
     return {"num_cpus": round(per, 2), "threads": max(1, int(cpus // workers)),
             "num_gpus": min(1.0, gpus / workers) if gpus else 0.0}

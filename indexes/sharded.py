@@ -70,7 +70,8 @@ class ShardedIndex(LocalIndex):
         import faiss
 
         parts = [s.faiss for s in self.shards]
-        index = faiss.IndexShards(self.info.dim, False, True)
+        make: Any = faiss.IndexShards  # (d, threaded, successive_ids): the stubs know only (d)
+        index = make(self.info.dim, False, True)
         for p in parts:
             index.add_shard(p)
         index.referenced_objects = parts  # keep the shard indexes alive

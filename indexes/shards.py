@@ -33,7 +33,7 @@ def split_rows(groups: np.ndarray, k: int) -> list[tuple[int, int]]:
     starts = np.flatnonzero(groups == np.arange(n))  # rows that begin a record
     bounds = [0]
     for i in range(1, k):
-        at = int(starts[min(len(starts) - 1, np.searchsorted(starts, round(i * n / k)))])
+        at = int(starts[min(len(starts) - 1, int(np.searchsorted(starts, round(i * n / k))))])
         if at > bounds[-1]:
             bounds.append(at)
     bounds.append(n)

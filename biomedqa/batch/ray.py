@@ -76,14 +76,14 @@ class RayAgentPool:
 
         self.settings = settings
         self._started = ensure_ray()
-        cpus = float(ray.cluster_resources().get("CPU", os.cpu_count() or 1))
+        cpus = float(ray.cluster_resources().get("CPU", os.cpu_count() or 1))  # type: ignore[no-untyped-call]
         self.threads = max(1, int(cpus // workers))
         per = max(0.1, min(float(self.threads), cpus / workers))
         actor_settings = settings.with_overrides({"llm.n_threads": self.threads}).model_dump(mode="json")
         env = {"env_vars": {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
                             "OMP_NUM_THREADS": str(self.threads)}}
-        cls = ray.remote(_AgentActor).options(num_cpus=per, max_concurrency=1, runtime_env=env)
-        self.actors = [cls.remote(actor_settings, factory, self.threads) for _ in range(workers)]
+        cls: Any = ray.remote(_AgentActor).options(num_cpus=per, max_concurrency=1, runtime_env=env)
+        self.actors: list[Any] = [cls.remote(actor_settings, factory, self.threads) for _ in range(workers)]
         try:  # fail here, not on the first row, when an actor cannot load its agent
             ray.get([a.pid.remote() for a in self.actors])
         except Exception as e:

@@ -103,14 +103,13 @@ def _opq_ivfpq(m: int) -> Callable[[np.ndarray, dict[str, Any]], Any]:
         q = faiss.IndexFlatIP(d)
         q.add(opq.apply(ctx["centroids"]))
         ivf = faiss.IndexIVFPQ(q, d, len(ctx["centroids"]), m, 8, faiss.METRIC_INNER_PRODUCT)
-        ivf.own_fields = True
-        q.this.disown()
         index = faiss.IndexPreTransform(opq, ivf)
-        index.own_fields = True
-        opq.this.disown()
-        ivf.this.disown()
         return index
     return build
+
+
+# faiss' Python constructors keep references to the sub-indexes they are given (quantizers, OPQ),
+# so nothing here needs own_fields.
 
 
 def _binary_flat(base: np.ndarray, ctx: dict[str, Any]) -> Any:
@@ -125,8 +124,6 @@ def _binary_ivf(base: np.ndarray, ctx: dict[str, Any]) -> Any:
     d = base.shape[1]
     q = faiss.IndexBinaryFlat(d)
     index = faiss.IndexBinaryIVF(q, d, len(ctx["centroids"]))
-    index.own_fields = True
-    q.this.disown()
     return index
 
 
@@ -157,12 +154,14 @@ DESIGNS: dict[str, Design] = {d.name: d for d in (
 
 def int8_scale(sample: np.ndarray) -> np.ndarray:
     """Per-dimension scale mapping the 99.9th percentile of ``|x|`` to 127."""
-    return np.maximum(np.quantile(np.abs(sample), 0.999, axis=0), 1e-6).astype(np.float32) / 127.0
+    scale: np.ndarray = np.maximum(np.quantile(np.abs(sample), 0.999, axis=0), 1e-6).astype(np.float32) / 127.0
+    return scale
 
 
 def to_int8(x: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """Rows of ``x`` as int8 codes under ``scale``."""
-    return np.clip(np.rint(np.asarray(x) / scale), -127, 127).astype(np.int8)
+    codes: np.ndarray = np.clip(np.rint(np.asarray(x) / scale), -127, 127).astype(np.int8)
+    return codes
 
 
 def rescore(queries: np.ndarray, cand: np.ndarray, store: np.ndarray, scale: np.ndarray | None,

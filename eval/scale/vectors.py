@@ -98,7 +98,8 @@ def fit_mixture(real: np.ndarray, k: int = MIX_CLUSTERS, seed: int = 0) -> dict[
     assign = assign[:, 0]
     centered = real - real.mean(axis=0)
     basis = np.linalg.svd(centered, full_matrices=False)[2].T  # columns: principal directions
-    means = np.stack([real[assign == c].mean(axis=0) if (assign == c).any() else km.centroids[c] for c in range(k)])
+    means = np.stack([real[assign == c].mean(axis=0) if (assign == c).any() else np.asarray(km.centroids)[c]
+                      for c in range(k)])
     resid = (real - means[assign]) @ basis
     pooled = resid.var(axis=0)
     counts = np.bincount(assign, minlength=k).astype(np.float64)

@@ -69,7 +69,7 @@ def quantizer(cache: Path, n: int) -> dict[str, Any]:
     km = faiss.Kmeans(base.shape[1], nlist, niter=10, seed=0, spherical=True, max_points_per_centroid=48)
     km.train(sample)
     seconds = time.perf_counter() - t
-    np.save(cache / f"quant_{n}.npy", km.centroids.astype(np.float32))
+    np.save(cache / f"quant_{n}.npy", np.asarray(km.centroids, dtype=np.float32))
     return {"step": "quantizer", "n": n, "nlist": nlist, "train_points": len(sample), "niter": 10,
             "train_s": round(seconds, 2), "peak_rss_mb": peak_rss_mb()}
 
