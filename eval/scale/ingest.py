@@ -81,16 +81,19 @@ def bm25_memory(shared: Path, limit: int) -> dict[str, Any]:
 @click.command("ingest")
 @click.option("--records", type=int, default=10_000, show_default=True, help="Records in the 1x file.")
 @click.option("--times", "factors", type=int, multiple=True, default=[1, 10], show_default=True)
+@click.option("--dtd", "dtds", multiple=True, default=["pubmed1.xml"], show_default=True,
+              help="Fixture whose DOCTYPE heads the file: pubmed1.xml (2025 DTD, ElementTree iterparse) or "
+                   "pubmed4.xml (2018 DTD, Bio.Entrez.parse).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/ingest"),
               show_default=True)
-def command(records: int, factors: tuple[int, ...], out_dir: Path) -> None:
+def command(records: int, factors: tuple[int, ...], dtds: tuple[str, ...], out_dir: Path) -> None:
     """PubMed XML parse rate and peak memory at 1x/10x input (flat memory = streaming), BM25 bytes per doc."""
     from biomedqa.shared_data import shared_data_dir
 
     shared = shared_data_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = []
-    for dtd in ("pubmed1.xml", "pubmed4.xml"):  # 2025 DTD (ElementTree iterparse), 2018 DTD (Bio.Entrez.parse)
+    for dtd in dtds:
         for f in factors:
             path = out_dir / f"baseline_{dtd.split('.')[0]}_{f}x.xml.gz"
             made = make_baseline(shared, path, records * f, dtd)
