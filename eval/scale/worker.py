@@ -41,7 +41,14 @@ ADD_CHUNK = 100_000
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far (Linux reports KiB)."""
+    """Peak resident set size of this process (``VmHWM``).
+
+    Not ``ru_maxrss``: Linux carries that over from the parent at fork, so every step would report
+    at least the runner's own RSS.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 

@@ -39,7 +39,7 @@ def test_report_extrapolates_by_its_rules(tmp_path: Path) -> None:
     nlist_growth = (65536 - 4096) * 384 * 4
     assert at36["ram_gb"] == pytest.approx((104 * 36e6 + 1_000_000 + nlist_growth) / 1e9, abs=0.01)
     assert at36["qps_batch1"] == pytest.approx(100.0 / 36, abs=0.05)  # slope -1 through the two sizes
-    assert data["chosen_36m"]["design"] == "ivfpq96"
+    assert data["chosen_36m"]["design"] == "ivfpq96" and data["chosen_36m"]["recall_measured_at"] == 1_000_000
     assert "extrapolated" in (tmp_path / "scale.md").read_text()
 
 
