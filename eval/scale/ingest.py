@@ -12,7 +12,6 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import resource
 import subprocess
 import sys
 import time
@@ -43,6 +42,7 @@ def make_baseline(shared: Path, out: Path, n: int, dtd_from: str = "pubmed1.xml"
 
 def parse_file(path: Path) -> dict[str, Any]:
     """Stream every record of ``path`` with the index build's reader; rate and peak RSS."""
+    from biomedqa.eval.scale.worker import peak_rss_mb
     from biomedqa.indexes.ingest import IngestReport, iter_records
 
     report = IngestReport()
@@ -52,8 +52,7 @@ def parse_file(path: Path) -> dict[str, Any]:
         chars += len(rec.text)
     seconds = time.perf_counter() - t
     return {"records": n, "skipped": report.skipped, "seconds": round(seconds, 2),
-            "records_per_s": round(n / seconds, 1), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF)
-                                                                         .ru_maxrss / 1024, 1),
+            "records_per_s": round(n / seconds, 1), "peak_rss_mb": peak_rss_mb(),
             "mean_abstract_chars": round(chars / max(n, 1))}
 
 
