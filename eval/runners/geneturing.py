@@ -13,13 +13,7 @@ from typing import Any
 
 import click
 
-from biomedqa.cli import (
-    build_settings,
-    echo_json,
-    handle_errors,
-    settings_options,
-    stderr_console,
-)
+from biomedqa.cli import echo_json, stderr_console, with_settings
 from biomedqa.errors import ConfigError
 from biomedqa.settings import Settings
 from biomedqa.shared_data import shared_path
@@ -158,15 +152,13 @@ def _build_llm(settings: Settings, use_llm: bool) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/geneturing"))
 @click.option("--llm/--no-llm", "use_llm", default=True, help="Let the local model handle unrecognised questions.")
-@settings_options
-@handle_errors
+@with_settings()
 def command(tasks: tuple[str, ...], limit: int | None, as_json: bool, out: Path, use_llm: bool,
-            preset: str | None, sets: tuple[str, ...], replay: tuple[Path, ...], record: Path | None) -> None:
+            settings: Settings) -> None:
     """GeneTuring (9 tasks x 50) in replay mode by default; GeneGPT's scoring rules."""
     from rich.progress import Progress
 
-    settings = build_settings(preset, sets, replay, record)
-    if not settings.ncbi.replay and not record:
+    if not settings.ncbi.replay and not settings.ncbi.record:
         settings = settings.with_overrides({"ncbi.replay": json.dumps([str(shared_path(
             "genegpt_geneturing", "api_response_cache.jsonl.gz"))]), "ncbi.offline": True})
     items = load_questions(tasks, limit)

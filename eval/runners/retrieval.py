@@ -17,13 +17,7 @@ from typing import Any
 import click
 from pydantic import BaseModel, Field
 
-from biomedqa.cli import (
-    build_settings,
-    echo_json,
-    handle_errors,
-    settings_options,
-    stderr_console,
-)
+from biomedqa.cli import echo_json, stderr_console, with_settings
 from biomedqa.eval.datasets import SUITES, Suite, load_suite
 from biomedqa.eval.metrics import evaluate, latency_stats, results_from_passages
 from biomedqa.indexes import LocalIndex, build_index, open_index
@@ -207,15 +201,12 @@ def save_run(run: RetrievalRun, out_dir: Path) -> Path:
 @click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/retrieval"),
               show_default=True)
-@settings_options
-@handle_errors
+@with_settings()
 def command(suite: str, kind: str | None, hyde: bool | None, limit: int | None, overhead: bool, as_json: bool,
-            out_dir: Path, preset: str | None, sets: tuple[str, ...], replay: tuple[Path, ...],
-            record: Path | None) -> None:
+            out_dir: Path, settings: Settings) -> None:
     """Evaluate a retriever on a retrieval suite (nDCG@10, Recall@10/100, MRR@10, latency)."""
     from biomedqa.eval.report import print_table
 
-    settings = build_settings(preset, sets, replay, record)
     run = run_retrieval(settings, suite, kind or settings.retrieval.retriever,
                         hyde=settings.retrieval.hyde if hyde is None else hyde, limit=limit, overhead=overhead,
                         progress=not as_json)
