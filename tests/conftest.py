@@ -79,9 +79,13 @@ def real_llm() -> Iterator[object]:
     model.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def ray_local() -> Iterator[object]:
-    """One local Ray instance with two CPUs for every Ray test (skipped when the [ray] extra is absent)."""
+    """A local Ray instance with two CPUs for one test module (skipped when the [ray] extra is absent).
+
+    Module scope, not session: Ray's background processes must not outlive the Ray tests, or they
+    take CPU from the timing-sensitive tests that follow (the batch Ctrl-C test).
+    """
     ray = pytest.importorskip("ray", reason="Ray is optional: pip install -e .[ray] (.ci/setup.sh installs it)")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1")
     yield ray
