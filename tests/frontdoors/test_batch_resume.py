@@ -125,7 +125,7 @@ def test_ctrl_c_keeps_finished_rows(tmp_path: Path) -> None:
     src, out, calls = tmp_path / "q.csv", tmp_path / "a.csv", tmp_path / "calls.log"
     with open(src, "w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows([["question"], *[[f"question {i}?"] for i in range(40)]])
-    proc = start(src, out, calls, delay=0.05)
+    proc = start(src, out, calls, delay=0.2)  # 40 rows take 8 s: the interrupt lands even on a loaded machine
     deadline = time.monotonic() + 20
     while journal_lines(out) < 5 and time.monotonic() < deadline:
         time.sleep(0.005)
