@@ -155,6 +155,7 @@ class Agent:
             grounded=fin.grounded,
             sql=(sql_calls[-1].result or {}).get("sql") if sql_calls else None,
             tool_calls=list(state.get("tool_calls", [])),
+            searched=state.get("searched"),
             timings=_timings(trace, seconds),
             trace=trace,
         )
