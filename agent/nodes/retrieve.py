@@ -89,7 +89,7 @@ async def retrieve(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
             passages = [p for group in groups for p in group]
             hits = {q: [p.doc_id for p in g] for q, g in zip(queries, groups, strict=True)}
         except IndexNotFoundError as missing:
-            if not (s.agent.use_eutils and deps.ncbi_available):
+            if s.retrieval.source != "auto" or not (s.agent.use_eutils and deps.ncbi_available):
                 raise
             try:  # no such local index: search PubMed itself (live, or from a --replay recording)
                 passages, call, source = await _live_pubmed(deps, queries[0], _query_text(state, queries[0]),
