@@ -29,7 +29,8 @@ def replay(settings: Settings) -> Settings:
 def test_dry_run_on_a_recorded_esearch(replay: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BIOMEDQA_HOME", str(replay.home))
     # the recorded esearch: db=pubmed, term="hart rk[author]", usehistory=y (34 hits, WebEnv MCID_6934533c…)
-    args = ["pubmed", "hart rk[author]", "--name", "hart", "--dry-run", "--replay", "fixtures", "-o", "ncbi.offline=true"]
+    args = ["pubmed", "hart rk[author]", "--name", "hart", "--dry-run", "--replay", "fixtures",
+            "-o", "ncbi.offline=true"]
     res = CliRunner().invoke(index_group, args)
     assert res.exit_code == 0, res.output
     assert "PubMed: 34 hits for 'hart rk[author]'; would fetch 34 records in 1 efetch batch(es) of 200" in res.output
