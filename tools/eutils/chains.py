@@ -46,9 +46,10 @@ SYSTEM = (
 )
 
 
-async def _llm_chain(question: str, llm: ChatModel, run: Run) -> str:
+async def llm_chain(question: str, llm: ChatModel, run: Run, steps: int = MAX_STEPS) -> str:
+    """The model's tool loop: at most ``steps`` calls, then an answer ('' when it gives none)."""
     notes: list[str] = []
-    for _ in range(MAX_STEPS):
+    for _ in range(steps):
         context = "\n".join(notes[-4:]) or "(no tool results yet)"
         prompt = f"Question: {question}\n\nTool results so far:\n{context}\n\nNext step as JSON:"
         try:
@@ -84,5 +85,5 @@ async def answer_gene_question(question: str, llm: ChatModel | None, toolbox: To
         logger.info("gene chain: %s via %d calls -> %r", task, len(run.calls), answer[:60])
     elif llm is not None:
         task = "llm"
-        answer = await _llm_chain(question, llm, run)
+        answer = await llm_chain(question, llm, run)
     return ToolAnswer(answer=answer, tool_calls=run.calls, passages=run.passages(), task=task)
