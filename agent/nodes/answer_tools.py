@@ -19,6 +19,7 @@ from biomedqa.agent.tool_route import answer_from_tools
 from biomedqa.deps import Deps
 from biomedqa.errors import BiomedQAError
 from biomedqa.interfaces import ChatModel
+from biomedqa.tools.eutils.intents import classify
 from biomedqa.types import SentenceSupport
 
 logger = logging.getLogger(__name__)
@@ -33,8 +34,11 @@ def _usable(state: AgentState, deps: Deps) -> bool:
 async def answer_tools(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
     t0 = time.perf_counter()
     deps = runtime.context
+    pre = await classify(state["question"])  # rules only: cheap, and no NCBI client is built for other questions
+    if pre.intent is None and not pre.tool_question:
+        return {"events": [node_event("answer_tools", t0, "not a tool-only question")]}
     if not _usable(state, deps):
-        return {"events": [node_event("answer_tools", t0, "skipped")]}
+        return {"events": [node_event("answer_tools", t0, "skipped (tools off, closed format or NCBI unreachable)")]}
 
     def model() -> ChatModel | None:
         if not deps.settings.agent.tool_model:

@@ -22,7 +22,8 @@ _TOKEN = re.compile(r"(?<![\w\-./@])([A-Za-z0-9][A-Za-z0-9\-./@_]*[A-Za-z0-9]|[A
 # Words that look like symbols but are question scaffolding, units or database names.
 NOT_SYMBOLS = frozenset(
     "DNA RNA SNP SNPS SNV GWAS NCBI OMIM HGNC BLAST PUBMED ID IDS USA UK OK FAQ NB PS II III IV HUMAN GRCH37 GRCH38 "
-    "HG19 HG38 MRNA CDNA DBSNP DBVAR CLINVAR ENSEMBL UNIPROT GENBANK REFSEQ GENE NA TRUE FALSE YES NO ALSO CHR HI HEY HELLO THANKS PLEASE QUICK QUESTION AKA ETC".split()
+    "HG19 HG38 MRNA CDNA DBSNP DBVAR CLINVAR ENSEMBL UNIPROT GENBANK REFSEQ GENE "
+    "NA TRUE FALSE YES NO ALSO CHR HI HEY HELLO THANKS PLEASE QUICK QUESTION AKA ETC".split()
 )
 # Everyday words a capitalised sentence start or a typo could make look like a symbol.
 _ENGLISH = frozenset(
