@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from biomedqa.retrievers.live import LivePubMedRetriever
 
-from biomedqa.interfaces import ChatModel, Embedder, EutilsTools, QueryExpander, Retriever, SqlBackend
+from biomedqa.interfaces import ChatModel, Closeable, Embedder, EutilsTools, QueryExpander, Retriever, SqlBackend
 from biomedqa.settings import Settings
 from biomedqa.types import LiteratureSource
 
@@ -120,9 +120,8 @@ class Deps:
         """Free the model and close clients that were built."""
         for name in ("llm", "eutils", "sql"):
             obj = self.__dict__.get(name)
-            close = getattr(obj, "close", None)
-            if callable(close):
+            if isinstance(obj, Closeable):
                 try:
-                    close()
+                    obj.close()
                 except Exception:  # closing is best effort
                     logger.debug("closing %s failed", name, exc_info=True)
