@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from biomedqa.errors import InputError
-from biomedqa.indexes.build import check_name
 from biomedqa.indexes.chunk import Doc
 from biomedqa.indexes.lexical import CorpusStats, Tokenizer, TokenizerConfig
 from biomedqa.indexes.manifest import (
     MANIFEST,
     IndexInfo,
     ShardRef,
+    check_name,
     checksum_files,
     read_manifest,
     verify,
@@ -42,6 +42,8 @@ def _sources(settings: Settings, names: Sequence[str]) -> list[tuple[Path, Index
     """(folder, manifest) of every shard of every source (a folder path or an index name)."""
     out: list[tuple[Path, IndexInfo]] = []
     for src in names:
+        if not Path(src).is_dir():
+            check_name(src)  # not a folder: an index name under the data dir, never a path
         root = Path(src) if Path(src).is_dir() else settings.index_dir / src
         if not (root / MANIFEST).is_file():
             raise InputError(f"{src} is not a finished index (no {MANIFEST}).",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from biomedqa.batch.files import ensure_writable
 from biomedqa.batch.run import DEFAULT_ID_COL, run_batch
 from biomedqa.cli.agent import AgentLike, close_agent, make_agent
 from biomedqa.cli.options import with_settings
@@ -82,6 +83,7 @@ def batch_command(
     settings: Settings,
 ) -> None:
     """Answer every question in IN (CSV, TSV or JSONL) into OUT, resumably."""
+    ensure_writable(out_path)  # a read-only folder or a file in the way fails now, not after the first answer
     if engine == "ray":
         from biomedqa.batch.ray import RayAgentPool
 

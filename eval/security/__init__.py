@@ -8,5 +8,6 @@ from __future__ import annotations
 
 AREAS: dict[str, str] = {
     "sql": "biomedqa.eval.security.sql",
+    "cli": "biomedqa.eval.security.cli",
 }
 """Area name -> module path; each module has ``run() -> list[CaseResult]``."""
