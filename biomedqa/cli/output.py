@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -77,7 +79,8 @@ def handle_errors(f: F) -> F:
     """Turn BiomedQAError and OSError into a one-line message and an exit code; never a traceback.
 
     Exit codes: the error's ``exit_code`` (2 input/settings, 3 index, 4 NCBI, 5 SQL, 6 no evidence,
-    7 model), 8 for files and folders that cannot be read or written, 130 for Ctrl-C.
+    7 model), 8 for files and folders that cannot be read or written, 130 for Ctrl-C, 141 when
+    stdout was closed early (a broken pipe, silently).
     """
 
     @functools.wraps(f)
@@ -87,6 +90,10 @@ def handle_errors(f: F) -> F:
         except BiomedQAError as e:
             click.echo(f"Error: {e}", err=True)
             sys.exit(e.exit_code)
+        except BrokenPipeError:  # stdout closed early (``| head``): stop quietly, as shell tools do
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
         except OSError as e:
             err = storage_error(e)
             logger.debug("%s", err, exc_info=e)

@@ -135,3 +135,17 @@ def test_xml_and_medline_skip_unicode_pmids(tmp_path: Path) -> None:
     report = IngestReport()
     assert [r.pmid for r in read_medline(med, report)] == ["43"]
     assert report.skipped == 1
+
+
+def test_a_broken_pipe_exits_quietly() -> None:
+    import subprocess
+    import sys
+
+    code = ("import click, sys\nfrom biomedqa.cli.output import handle_errors\n"
+            "@click.command()\n@handle_errors\ndef c():\n    [click.echo('x' * 100) for _ in range(100000)]\nc()")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(10)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141 and "Traceback" not in err and "Error" not in err
