@@ -24,6 +24,8 @@ _DROPPED_HEADERS = {"content-encoding", "content-length", "transfer-encoding"}
 
 
 class _Inflater(Protocol):
+    eof: bool
+
     def decompress(self, data: bytes, max_length: int = ...) -> bytes: ...
 
 
@@ -74,6 +76,8 @@ async def read_capped(response: httpx.Response, cap: int, *, truncate: bool = Fa
     except zlib.error as e:
         raise NCBIResponseError(f"corrupt compressed body from NCBI ({e}).", kind="truncated",
                                 hint="Retry the request.") from e
+    if inflater is not None and not inflater.eof:
+        raise NCBIResponseError("compressed body from NCBI cut short.", kind="truncated", hint="Retry the request.")
     return bytes(out)
 
 
