@@ -181,7 +181,8 @@ CASES: list[Case] = [
     Case("real esummary reshaped (organism, genomicinfo as strings)",
          on("esummary", lambda r: _json(_reshaped_esummary()))),
     Case("real esummary cut in half", on("esummary", lambda r: _json(_recorded_esummary()[:3000]))),
-    Case("real HTML page (pubmed3.html)", on("esearch", lambda r: httpx.Response(200, content=fixture("pubmed3.html")))),
+    Case("real HTML page (pubmed3.html)",
+         on("esearch", lambda r: httpx.Response(200, content=fixture("pubmed3.html")))),
     Case("binary garbage", on("esearch", lambda r: httpx.Response(200, content=bytes(range(256)) * 64))),
     Case("50k nested XML elements", on("efetch", lambda r: _xml(
         b'<?xml version="1.0"?>\n<PubmedArticleSet>' + b"<a>" * 50_000 + b"</a>" * 50_000 + b"</PubmedArticleSet>")),

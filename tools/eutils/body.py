@@ -24,7 +24,8 @@ _DROPPED_HEADERS = {"content-encoding", "content-length", "transfer-encoding"}
 
 
 class _Inflater(Protocol):
-    eof: bool
+    @property
+    def eof(self) -> bool: ...
 
     def decompress(self, data: bytes, max_length: int = ...) -> bytes: ...
 
