@@ -15,7 +15,7 @@ import asyncio
 import gzip
 import logging
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -35,7 +35,7 @@ from biomedqa.types import ToolCall
 
 logger = logging.getLogger(__name__)
 AREA = "eutils"
-Handler = Callable[[httpx.Request], Awaitable[httpx.Response]]
+Handler = Callable[[httpx.Request], Coroutine[Any, Any, httpx.Response]]
 Hostile = Callable[[httpx.Request], Awaitable[httpx.Response | None]]
 GENE = ("gene_search", {"term": "LMP10"})
 PUBMED = ("pubmed_fetch", {"pmids": ["19304878", "30108519"]})
