@@ -7,6 +7,7 @@ Contract: an area module ``biomedqa.eval.security.<area>`` exposes
 from __future__ import annotations
 
 AREAS: dict[str, str] = {
+    "sql": "biomedqa.eval.security.sql",
     "eutils": "biomedqa.eval.security.eutils",
     "injection": "biomedqa.eval.security.injection",
 }
