@@ -71,6 +71,11 @@ class IndexSettings(_Group):
 
 
 class RetrievalSettings(_Group):
+    source: Literal["auto", "index", "demo", "pubmed"] = Field(
+        default="auto",
+        description="auto: retrieval.index if built, else the bundled demo index when you have built none; "
+        "index: retrieval.index only; demo: the bundled demo index; pubmed: search PubMed live",
+    )
     index: str = "minipubmed"
     retriever: Literal["bm25", "dense", "hybrid"] = "hybrid"
     k: int = 8
@@ -87,6 +92,9 @@ class RetrievalSettings(_Group):
     )
     hyde_bm25: bool = True
     hyde_max_tokens: int = 160
+    live_candidates: int = Field(
+        default=30, ge=5, le=100, description="PubMed abstracts fetched per question (source=pubmed), then ranked"
+    )
 
 
 class NCBISettings(_Group):
@@ -136,6 +144,14 @@ class AgentSettings(_Group):
     require_evidence: bool = Field(
         default=False, description="Raise NoEvidenceError (exit code 6) when retrieval and tools found no evidence"
     )
+    tool_route: bool = Field(
+        default=True, description="Answer gene/SNP/disease/sequence questions from NCBI records alone, before planning"
+    )
+    tool_model: bool = Field(
+        default=True, description="Let the model break intent ties (one call) and run the bounded fallback tool loop"
+    )
+    tool_loop_steps: int = Field(default=4, ge=1, le=8, description="Tool calls the fallback loop may make")
+    tool_loop_seconds: float = Field(default=60.0, gt=0, description="Wall-clock limit of the fallback tool loop")
 
 
 class HistorySettings(_Group):

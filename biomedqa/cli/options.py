@@ -59,7 +59,7 @@ def settings_options(f: F, *, set_help: str = SET_HELP, ncbi: bool = True) -> F:
             "--replay",
             multiple=True,
             type=click.Path(dir_okay=False, path_type=Path),
-            help="Serve NCBI calls from this recording (repeatable; 'geneturing': the GeneTuring cache); no network.",
+            help="Serve NCBI calls from this recording (repeatable; 'geneturing', 'fixtures': recorded sets).",
         )(f)
     f = click.option("--set", "removed_set", multiple=True, hidden=True, expose_value=False, callback=_removed_set)(f)
     f = click.option(*SET_FLAGS, "sets", multiple=True, metavar="KEY=VALUE", help=set_help)(f)
@@ -98,8 +98,9 @@ def cli_layers(
         if not eq or not key:
             raise ConfigError(f"bad override -o {item!r}.", hint=bare_hint)
         pairs[key.strip()] = value.strip()
+    aliases = ("geneturing", "fixtures")  # the recorded GeneTuring cache; the recorded E-utilities fixtures
     for path in replay:
-        if str(path) != "geneturing" and not path.exists():  # "geneturing": the recorded GeneTuring cache
+        if str(path) not in aliases and not path.exists():
             raise ConfigError(f"replay file {path} does not exist.", hint="Pass a recording made with --record.")
     layers: list[Layer] = [("-o", pairs)]
     if replay:
