@@ -9,5 +9,7 @@ from __future__ import annotations
 AREAS: dict[str, str] = {
     "sql": "biomedqa.eval.security.sql",
     "cli": "biomedqa.eval.security.cli",
+    "eutils": "biomedqa.eval.security.eutils",
+    "injection": "biomedqa.eval.security.injection",
 }
 """Area name -> module path; each module has ``run() -> list[CaseResult]``."""

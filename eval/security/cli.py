@@ -125,9 +125,10 @@ def cases(tmp: Path) -> list[tuple[str, CaseFn]]:
     env = {"BIOMEDQA_HOME": str(home)}
     build = ["index", "build", str(corpus), "--name"]
     rows: list[tuple[str, list[str], int, dict[str, str]]] = [
-        ("batch-output-in-readonly-dir", ["batch", str(questions), "-o", str(ro / "out.csv")], 8, env),
-        ("batch-output-under-a-file", ["batch", str(questions), "-o", str(afile / "out.csv")], 8, env),
-        ("batch-output-deep-under-a-file", ["batch", str(questions), "-o", str(afile / "a" / "b" / "o.csv")], 8, env),
+        ("batch-output-in-readonly-dir", ["batch", str(questions), "--out", str(ro / "out.csv")], 8, env),
+        ("batch-output-under-a-file", ["batch", str(questions), "--out", str(afile / "out.csv")], 8, env),
+        ("batch-output-deep-under-a-file",
+         ["batch", str(questions), "--out", str(afile / "a" / "b" / "o.csv")], 8, env),
         ("home-is-a-file-list", ["index", "list"], 2, {"BIOMEDQA_HOME": str(afile)}),
         ("home-is-a-file-build", [*build, "x"], 2, {"BIOMEDQA_HOME": str(afile)}),
         ("home-under-a-file", ["index", "info", "x"], 2, {"BIOMEDQA_HOME": str(afile / "sub")}),
