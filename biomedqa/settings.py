@@ -28,7 +28,10 @@ class LLMSettings(_Group):
         description="Registry name, path to a .gguf file, or hf:REPO/FILE (downloaded when online)",
     )
     n_ctx: int = 4096
-    n_threads: int | None = Field(default=None, description="None: all physical cores")
+    n_threads: int | None = Field(
+        default=None,
+        description="None: the usable cores (affinity, physical cores, cgroup quota) not busy with other processes",
+    )
     n_gpu_layers: int | None = Field(default=None, description="None: all layers when CUDA is available, else 0")
     temperature: float = 0.0
     max_tokens: int = 384
