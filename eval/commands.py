@@ -11,6 +11,7 @@ SUITES = {
     "geneturing": "biomedqa.eval.runners.geneturing:command",
     "sql": "biomedqa.eval.runners.sql:command",
     "mirage": "biomedqa.eval.runners.mirage:command",
+    "verify": "biomedqa.eval.runners.verify:command",
     "report": "biomedqa.eval.report:command",
     "scale": "biomedqa.eval.scale.runner:command",
     "ingest": "biomedqa.eval.scale.ingest:command",
