@@ -118,8 +118,10 @@ def numbers(text: str) -> list[Number]:
             value *= _MULT[mult]
         unit = m.group("unit")
         out.append(Number(value, _UNITS.get(re.sub(r"\s+", " ", unit.lower())) if unit else None, m.group(0)))
+    spans = [m.span() for m in _NUM_RX.finditer(text)]
     for m in _WORD_NUM_RX.finditer(text):
-        out.append(Number(float(_WORDS[m.group(1).lower()]), None, m.group(1)))
+        if not any(a <= m.start() < b for a, b in spans):  # "84 thousand" is one number
+            out.append(Number(float(_WORDS[m.group(1).lower()]), None, m.group(1)))
     return out
 
 

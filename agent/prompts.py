@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from biomedqa.agent.focus import focus
 from biomedqa.types import Message, Passage
 
-PROMPT_VERSION = "2026-11-23.2"
+PROMPT_VERSION = "2026-12-02.1"
 
 SYSTEM = (
     "You are biomedqa, a careful biomedical research assistant. Answer only from the evidence given. "
@@ -31,8 +31,10 @@ ANSWER_FREE = """Evidence:
 {evidence}
 
 Question: {question}
-Answer the question in 2-4 short sentences, using facts from the evidence above. End each sentence with the \
-number of the evidence passage that states it, e.g. [2].{feedback}"""
+Answer the question in 2-4 short sentences, using facts from the evidence above. Begin with the answer itself \
+(the name, number or finding asked for), not with the question's words. Copy names and numbers exactly as the \
+evidence writes them, and do not repeat a sentence. End each sentence with the number of the evidence passage \
+that states it, e.g. [2]; never begin a sentence with that number.{feedback}"""
 
 ANSWER_CHOICE = """Evidence:
 {evidence}
