@@ -95,8 +95,9 @@ def _change_entity(row: dict[str, Any], pool: list[str], doc: str, rng: random.R
     for _ in range(20):
         new = rng.choice(pool)
         if new.lower() != old.lower() and new.lower() not in doc.lower() and new.lower() not in s.lower():
-            changed = re.sub(rf"(?<!\w){re.escape(old)}(?!\w)", lambda _m, new=new: new, s, count=1, flags=re.I)
-            return changed, f"entity_{kind}"
+            m = re.search(rf"(?<!\w){re.escape(old)}(?!\w)", s, re.I)
+            if m:
+                return s[: m.start()] + new + s[m.end() :], f"entity_{kind}"
     return None
 
 
