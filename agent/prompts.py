@@ -21,6 +21,12 @@ Return JSON: sub_questions (0-3 short questions), tools (list), needs_retrieval 
 trivial), search_query (keywords).
 Question: {question}"""
 
+PLAN_TOOLS = """Plan how to answer a biomedical question: choose its sources.
+Tools: "pubmed" = search the literature index; "eutils" = NCBI gene/SNP/OMIM/BLAST lookups (genes, variants rs..., \
+chromosomes, aliases, DNA sequences, gene-disease links); "sql" = query the structured database{sql_note}.
+Return JSON: tools (list), search_query (keywords).
+Question: {question}"""
+
 GRADE = """Evidence:
 {evidence}
 

@@ -121,8 +121,16 @@ class SQLSettings(_Group):
 
 
 class AgentSettings(_Group):
-    plan: bool = True
+    router: bool = Field(
+        default=True, description="The deterministic router decides clear question shapes without the model"
+    )
+    plan: bool = Field(default=True, description="The model plans questions the router leaves open")
     grade: bool = True
+    grade_mode: Literal["cited", "model"] = Field(
+        default="cited",
+        description="cited: no grading call, the draft's citations are the grading (uncited literature is "
+        "dropped from evidence after answering); model: one batched grading call before answering",
+    )
     reflect: bool = True
     max_revisions: int = 1
     max_retrievals: int = 2

@@ -12,6 +12,7 @@ SUITES = {
     "sql": "biomedqa.eval.runners.sql:command",
     "mirage": "biomedqa.eval.runners.mirage:command",
     "verify": "biomedqa.eval.runners.verify:command",
+    "ask-speed": "biomedqa.eval.runners.ask_speed:command",
     "report": "biomedqa.eval.report:command",
     "scale": "biomedqa.eval.scale.runner:command",
     "ingest": "biomedqa.eval.scale.ingest:command",
