@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from biomedqa.agent.state import ToolName
 from biomedqa.types import Message
 
-# Minimal gene/SNP/sequence shapes (identifiers, sequences, NCBI record words).
+# The older gene/SNP/sequence word rule: the model planner's safety net (``fallback_plan``). The router
+# itself defers to the tool-intent classifier of ``tools/eutils/intents.py`` (``tool_question``).
 GENE_RX = re.compile(
     r"\brs\d+\b|\b(gene|genes|snp|alias|aliases|chromosome|cytogenetic|locus|omim|ncbi|blast|"
     r"official symbol|protein[- ]coding|[ACGT]{25,})\b",
@@ -51,10 +52,14 @@ class Route:
     multi_part: bool = False
 
 
-def shape_tools(question: str, *, sql_available: bool, eutils_available: bool, closed: bool) -> list[ToolName]:
-    """Sources the question's shape calls for: pubmed always; eutils for gene shapes; sql for table words."""
+def shape_tools(
+    question: str, *, sql_available: bool, eutils_available: bool, closed: bool, tool_question: bool | None = None
+) -> list[ToolName]:
+    """Sources the question's shape calls for: pubmed always; eutils for gene/SNP/sequence shapes (the
+    intent classifier's ``tool_question`` when given, else the gene word rule); sql for table words."""
     tools: list[ToolName] = ["pubmed"]
-    if eutils_available and not closed and GENE_RX.search(question):
+    gene = GENE_RX.search(question) is not None if tool_question is None else tool_question
+    if eutils_available and not closed and gene:
         tools.append("eutils")
     if sql_available and not closed and SQL_RX.search(question):
         tools.append("sql")
@@ -78,9 +83,17 @@ def route(
     sql_available: bool,
     eutils_available: bool,
     closed: bool,
+    tool_question: bool | None = None,
 ) -> Route:
-    """Decide the sources of ``question`` from its shape, or leave it to the model planner."""
-    tools = shape_tools(question, sql_available=sql_available, eutils_available=eutils_available, closed=closed)
+    """Decide the sources of ``question`` from its shape, or leave it to the model planner.
+
+    ``tool_question``: the tool-intent classifier's verdict (``tools.eutils.intents.classify``), which
+    decides gene/SNP/sequence shapes; None falls back to the gene word rule.
+    """
+    tools = shape_tools(
+        question, sql_available=sql_available, eutils_available=eutils_available, closed=closed,
+        tool_question=tool_question,
+    )  # fmt: skip
     if closed:
         return Route(True, "closed question: literature evidence only", tools)
     if is_follow_up(question, history):

@@ -12,10 +12,12 @@ import time
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
+from typing_extensions import Unpack
+
 from biomedqa.deps import Deps
 from biomedqa.errors import InputError, NoEvidenceError
 from biomedqa.settings import MaybeSettings, get_settings
-from biomedqa.types import AgentEvent, Answer, AnswerFormat, Message, Trace
+from biomedqa.types import AgentEvent, Answer, AnswerFormat, AskOptions, Message, Trace
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -98,15 +100,9 @@ class Agent:
 
     # -- core ----------------------------------------------------------------------------
     async def astream(
-        self,
-        question: str,
-        *,
-        options: Mapping[str, str] | None = None,
-        format: AnswerFormat | None = None,
-        history: Sequence[Message] | None = None,
-    ) -> AsyncIterator[AgentEvent]:
+self, question: str, **kw: Unpack[AskOptions]) -> AsyncIterator[AgentEvent]:
         """Yield node events and answer tokens as they happen, then one ``answer`` event."""
-        state = self._initial_state(question, options, format, history)
+        state = self._initial_state(question, kw.get("options"), kw.get("format"), kw.get("history"))
         _ = self.deps.llm  # resolve the model first: a bad model name is reported before any search runs
         t0 = time.perf_counter()
         final: dict[str, Any] = dict(state)
@@ -161,38 +157,20 @@ class Agent:
         )
 
     async def aask(
-        self,
-        question: str,
-        *,
-        options: Mapping[str, str] | None = None,
-        format: AnswerFormat | None = None,
-        history: Sequence[Message] | None = None,
-    ) -> Answer:
+self, question: str, **kw: Unpack[AskOptions]) -> Answer:
         """Answer one question (async)."""
-        async for ev in self.astream(question, options=options, format=format, history=history):
+        async for ev in self.astream(question, **kw):
             if ev.kind == "answer" and ev.answer is not None:
                 return ev.answer
         raise RuntimeError("graph finished without an answer")  # pragma: no cover - graph always finalizes
 
     def ask(
-        self,
-        question: str,
-        *,
-        options: Mapping[str, str] | None = None,
-        format: AnswerFormat | None = None,
-        history: Sequence[Message] | None = None,
-    ) -> Answer:
+self, question: str, **kw: Unpack[AskOptions]) -> Answer:
         """Answer one question."""
-        return run_sync(self.aask(question, options=options, format=format, history=history))  # type: ignore[no-any-return]
+        return run_sync(self.aask(question, **kw))  # type: ignore[no-any-return]
 
     def stream(
-        self,
-        question: str,
-        *,
-        options: Mapping[str, str] | None = None,
-        format: AnswerFormat | None = None,
-        history: Sequence[Message] | None = None,
-    ) -> Iterator[AgentEvent]:
+self, question: str, **kw: Unpack[AskOptions]) -> Iterator[AgentEvent]:
         """Sync iterator over ``astream`` events (runs the graph in a worker thread)."""
         import queue
 
@@ -200,7 +178,7 @@ class Agent:
 
         async def pump() -> None:
             try:
-                async for ev in self.astream(question, options=options, format=format, history=history):
+                async for ev in self.astream(question, **kw):
                     q.put(ev)
             except BaseException as e:
                 q.put(e)

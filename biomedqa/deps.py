@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from biomedqa.interfaces import ChatModel, Embedder, EutilsTools, QueryExpander, Retriever, SqlBackend
+from biomedqa.interfaces import ChatModel, Closeable, Embedder, EutilsTools, QueryExpander, Retriever, SqlBackend
 from biomedqa.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -99,9 +99,8 @@ class Deps:
         """Free the model and close clients that were built."""
         for name in ("llm", "eutils", "sql"):
             obj = self.__dict__.get(name)
-            close = getattr(obj, "close", None)
-            if callable(close):
+            if isinstance(obj, Closeable):
                 try:
-                    close()
+                    obj.close()
                 except Exception:  # closing is best effort
                     logger.debug("closing %s failed", name, exc_info=True)

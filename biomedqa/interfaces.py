@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING, Protocol, TypeVar, overload, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload, runtime_checkable
 
 import numpy as np
 from pydantic import BaseModel
+from typing_extensions import TypedDict, Unpack
 
-from biomedqa.types import Message, Passage, ToolAnswer
+from biomedqa.types import Message, Passage, ToolAnswer, ToolCall
 
 if TYPE_CHECKING:
     from biomedqa.tools.sql.models import SqlAnswer
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class GenOptions(TypedDict, total=False):
+    """Generation knobs every chat model takes as keywords; unset means the model's settings."""
+
+    max_tokens: int | None
+    temperature: float | None
+    stop: Sequence[str] | None
 
 
 @runtime_checkable
@@ -25,45 +34,17 @@ class ChatModel(Protocol):
     """llama.cpp-style counters of the last call (``prompt_tokens``, ``prompt_s``, ...); {} when unknown."""
 
     @overload
-    async def complete(
-        self,
-        messages: Sequence[Message],
-        *,
-        schema: None = None,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        stop: Sequence[str] | None = None,
-    ) -> str: ...
+    async def complete(self, messages: Sequence[Message], *, schema: None = None, **gen: Unpack[GenOptions]) -> str:
+        ...
 
     @overload
-    async def complete(
-        self,
-        messages: Sequence[Message],
-        *,
-        schema: type[M],
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        stop: Sequence[str] | None = None,
-    ) -> M: ...
+    async def complete(self, messages: Sequence[Message], *, schema: type[M], **gen: Unpack[GenOptions]) -> M: ...
 
     async def complete(
-        self,
-        messages: Sequence[Message],
-        *,
-        schema: type[M] | None = None,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        stop: Sequence[str] | None = None,
+        self, messages: Sequence[Message], *, schema: type[M] | None = None, **gen: Unpack[GenOptions]
     ) -> str | M: ...
 
-    def stream(
-        self,
-        messages: Sequence[Message],
-        *,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        stop: Sequence[str] | None = None,
-    ) -> AsyncIterator[str]:
+    def stream(self, messages: Sequence[Message], **gen: Unpack[GenOptions]) -> AsyncIterator[str]:
         """Yield text pieces as they are generated."""
         ...
 
@@ -121,6 +102,14 @@ class EutilsTools(Protocol):
         """PubMed search + fetch: the top ``k`` abstracts as literature passages."""
         ...
 
+    async def call(self, name: str, args: dict[str, Any]) -> ToolCall:
+        """Run one named tool; failures come back as ``ok=False``, never raised."""
+        ...
+
+    def passages(self, call: ToolCall) -> list[Passage]:
+        """Citable records of a successful call."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -129,3 +118,10 @@ class SqlBackend(Protocol):
     """Question → guarded read-only SQL, its rows and an answer. Real: ``SqlTool``; replay: ``ReplaySql``."""
 
     async def ask(self, question: str) -> SqlAnswer: ...
+
+
+@runtime_checkable
+class Closeable(Protocol):
+    """Anything holding a resource (model weights, HTTP clients, connections) to free at the end."""
+
+    def close(self) -> None: ...

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from typing_extensions import Unpack
 
 from biomedqa.errors import LLMError
+from biomedqa.interfaces import GenOptions
 from biomedqa.settings import LLMSettings
 from biomedqa.threads import model_threads, usable_cores
 from biomedqa.types import Message
@@ -123,24 +125,19 @@ class LlamaChatModel:
                 self._llm = None
 
     # -- calls ---------------------------------------------------------------------------
-    def _kwargs(self, max_tokens: int | None, temperature: float | None, stop: Sequence[str] | None) -> dict[str, Any]:
+    def _kwargs(self, gen: GenOptions) -> dict[str, Any]:
+        temperature, stop = gen.get("temperature"), gen.get("stop")
         return {
-            "max_tokens": max_tokens or self.settings.max_tokens,
+            "max_tokens": gen.get("max_tokens") or self.settings.max_tokens,
             "temperature": self.settings.temperature if temperature is None else temperature,
             "stop": list(stop) if stop else None,
             "seed": self.settings.seed,
         }
 
     def complete_sync(
-        self,
-        messages: Sequence[Message],
-        *,
-        schema: type[M] | None = None,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        stop: Sequence[str] | None = None,
+        self, messages: Sequence[Message], *, schema: type[M] | None = None, **gen: Unpack[GenOptions]
     ) -> str | M:
-        kw = self._kwargs(max_tokens, temperature, stop)
+        kw = self._kwargs(gen)
         if schema is not None:
             kw["response_format"] = {"type": "json_object", "schema": schema.model_json_schema()}
         msgs = [m.model_dump() for m in messages]
@@ -157,32 +154,17 @@ class LlamaChatModel:
         return parse_model(schema, text) if schema is not None else text
 
     async def complete(
-        self,
-        messages: Sequence[Message],
-        *,
-        schema: type[M] | None = None,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        stop: Sequence[str] | None = None,
+        self, messages: Sequence[Message], *, schema: type[M] | None = None, **gen: Unpack[GenOptions]
     ) -> Any:
-        return await asyncio.to_thread(
-            self.complete_sync, messages, schema=schema, max_tokens=max_tokens, temperature=temperature, stop=stop
-        )
+        return await asyncio.to_thread(lambda: self.complete_sync(messages, schema=schema, **gen))
 
-    async def stream(
-        self,
-        messages: Sequence[Message],
-        *,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        stop: Sequence[str] | None = None,
-    ) -> AsyncIterator[str]:
+    async def stream(self, messages: Sequence[Message], **gen: Unpack[GenOptions]) -> AsyncIterator[str]:
         """Yield tokens; closing the iterator (or cancelling the task) stops generation."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[str | None | BaseException] = asyncio.Queue()
         cancel = threading.Event()
         msgs = [m.model_dump() for m in messages]
-        kw = self._kwargs(max_tokens, temperature, stop)
+        kw = self._kwargs(gen)
 
         def run() -> None:
             pieces: list[str] = []

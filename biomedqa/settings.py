@@ -142,6 +142,14 @@ class AgentSettings(_Group):
     require_evidence: bool = Field(
         default=False, description="Raise NoEvidenceError (exit code 6) when retrieval and tools found no evidence"
     )
+    tool_route: bool = Field(
+        default=True, description="Answer gene/SNP/disease/sequence questions from NCBI records alone, before planning"
+    )
+    tool_model: bool = Field(
+        default=True, description="Let the model break intent ties (one call) and run the bounded fallback tool loop"
+    )
+    tool_loop_steps: int = Field(default=4, ge=1, le=8, description="Tool calls the fallback loop may make")
+    tool_loop_seconds: float = Field(default=60.0, gt=0, description="Wall-clock limit of the fallback tool loop")
 
 
 class Settings(BaseSettings):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict
 
 Role = Literal["system", "user", "assistant"]
 Verdict = Literal["supported", "partial", "unsupported"]
@@ -20,6 +22,17 @@ class Message(BaseModel):
     model_config = ConfigDict(frozen=True)
     role: Role
     content: str
+
+
+class AskOptions(TypedDict, total=False):
+    """The per-question keywords of ``Agent.ask`` / ``aask`` / ``stream`` / ``astream``."""
+
+    options: Mapping[str, str] | None
+    """Multiple-choice options, letter -> text; the answer then carries ``choice``."""
+    format: AnswerFormat | None
+    """free / yesno / yesnomaybe / choice; default: choice when options are given, else free."""
+    history: Sequence[Message] | None
+    """Earlier turns of a conversation (follow-up questions)."""
 
 
 class Passage(BaseModel):

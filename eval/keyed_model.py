@@ -13,8 +13,10 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
+from typing_extensions import Unpack
 
 from biomedqa.errors import LLMError
+from biomedqa.interfaces import GenOptions
 from biomedqa.llm import parse_model
 from biomedqa.types import Message
 
@@ -51,25 +53,12 @@ class KeyedChatModel:
         return text
 
     async def complete(
-        self,
-        messages: Sequence[Message],
-        *,
-        schema: type[M] | None = None,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        stop: Sequence[str] | None = None,
+        self, messages: Sequence[Message], *, schema: type[M] | None = None, **gen: Unpack[GenOptions]
     ) -> Any:
         text = self._reply(messages)
         return parse_model(schema, text) if schema is not None else text
 
-    async def stream(
-        self,
-        messages: Sequence[Message],
-        *,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        stop: Sequence[str] | None = None,
-    ) -> AsyncIterator[str]:
+    async def stream(self, messages: Sequence[Message], **gen: Unpack[GenOptions]) -> AsyncIterator[str]:
         for piece in re.findall(r"\S+\s*", self._reply(messages)):
             yield piece
 

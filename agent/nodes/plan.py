@@ -18,6 +18,7 @@ from biomedqa.agent.llm_io import call_llm, node_event
 from biomedqa.agent.router import Route, route, shape_tools
 from biomedqa.agent.state import AgentState, Plan, PlanOut, PlanTools, is_closed
 from biomedqa.deps import Deps
+from biomedqa.tools.eutils.intents import classify
 from biomedqa.types import Message, TraceEvent
 
 
@@ -81,7 +82,11 @@ async def plan(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
     history = state.get("history", [])
     fb = fallback_plan(question, sql_available=sql_ok, closed=closed, eutils_available=eutils_ok)
     if s.router:
-        decision = route(question, history, sql_available=sql_ok, eutils_available=eutils_ok, closed=closed)
+        intent = await classify(question)  # the tool-intent rules decide gene/SNP/sequence shapes (no model)
+        tool_q = intent.tool_question or intent.intent is not None
+        decision = route(
+            question, history, sql_available=sql_ok, eutils_available=eutils_ok, closed=closed, tool_question=tool_q
+        )
     else:
         decision = Route(closed, "router off (agent.router=false)", fb.tools)
     events: list[TraceEvent] = []

@@ -16,12 +16,14 @@ import logging
 import os
 import re
 import sys
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
+
+from typing_extensions import Unpack
 
 from biomedqa.errors import ConfigError
 from biomedqa.settings import Settings
-from biomedqa.types import AgentEvent, Answer, AnswerFormat, Message
+from biomedqa.types import AgentEvent, Answer, AnswerFormat, AskOptions
 
 logger = logging.getLogger(__name__)
 
@@ -96,8 +98,7 @@ class RayAgentPool:
         self._idle: asyncio.Queue[Any] | None = None
         logger.info("ray: %d agent actor(s), %d thread(s) and %.2f CPU each", workers, self.threads, per)
 
-    async def aask(self, question: str, *, options: Mapping[str, str] | None = None,
-                   format: AnswerFormat | None = None, history: Sequence[Message] | None = None) -> Answer:
+    async def aask(self, question: str, **kw: Unpack[AskOptions]) -> Answer:
         """Answer on the next free actor (``history`` is not supported across processes)."""
         if self._idle is None:
             self._idle = asyncio.Queue()
@@ -105,7 +106,8 @@ class RayAgentPool:
                 self._idle.put_nowait(a)
         actor = await self._idle.get()
         try:
-            result = await actor.aask.remote(question, dict(options) if options else None, format)
+            options = kw.get("options")
+            result = await actor.aask.remote(question, dict(options) if options else None, kw.get("format"))
         finally:
             self._idle.put_nowait(actor)
         if isinstance(result, BaseException):
@@ -113,10 +115,9 @@ class RayAgentPool:
         answer: Answer = result
         return answer
 
-    async def astream(self, question: str, *, options: Mapping[str, str] | None = None,
-                      history: Sequence[Message] | None = None) -> AsyncIterator[AgentEvent]:
+    async def astream(self, question: str, **kw: Unpack[AskOptions]) -> AsyncIterator[AgentEvent]:
         """Not streamed across processes: one ``answer`` event."""
-        answer = await self.aask(question, options=options)
+        answer = await self.aask(question, **kw)
         yield AgentEvent(kind="answer", answer=answer)
 
     def close(self) -> None:

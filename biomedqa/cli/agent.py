@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Protocol, runtime_checkable
 
+from typing_extensions import Unpack
+
 from biomedqa.settings import AgentSettings, Settings
-from biomedqa.types import AgentEvent, Answer, AnswerFormat, Message
+from biomedqa.types import AgentEvent, Answer, AskOptions
 
 logger = logging.getLogger(__name__)
 
@@ -29,20 +31,11 @@ class AgentLike(Protocol):
 
     settings: Settings
 
-    async def aask(
-        self,
-        question: str,
-        *,
-        options: Mapping[str, str] | None = None,
-        format: AnswerFormat | None = None,
-        history: Sequence[Message] | None = None,
-    ) -> Answer:
+    async def aask(self, question: str, **kw: Unpack[AskOptions]) -> Answer:
         """Answer one question."""
         ...
 
-    def astream(
-        self, question: str, *, options: Mapping[str, str] | None = None, history: Sequence[Message] | None = None
-    ) -> AsyncIterator[AgentEvent]:
+    def astream(self, question: str, **kw: Unpack[AskOptions]) -> AsyncIterator[AgentEvent]:
         """Yield ``AgentEvent`` objects: nodes, tokens, then one ``kind="answer"`` event."""
         ...
 

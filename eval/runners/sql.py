@@ -14,11 +14,9 @@ from typing import Any
 import click
 
 from biomedqa.cli import (
-    build_settings,
     echo_json,
-    handle_errors,
-    settings_options,
     stderr_console,
+    with_settings,
 )
 from biomedqa.eval.keyed_model import KeyedChatModel
 from biomedqa.eval.runners.sql_ablate import ablation_table, run_ablations
@@ -197,16 +195,15 @@ def markdown(head: dict[str, Any], results: list[dict[str, Any]], refusals: dict
 @click.option("--ablations", is_flag=True, help="Also score the ablation configurations (voting, shape checks, k).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/sql"))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@settings_options
-@handle_errors
+@with_settings()
 def command(db: str | None, which: str, limit: int | None, ids: str | None, refusals: bool, question_refusals: bool,
             answers: bool, drafts: Path | None, cache: Path | None, offline: bool, ablations: bool, out: Path,
-            as_json: bool, **opts: Any) -> None:
+            as_json: bool, settings: Settings) -> None:
     """Execution accuracy on the BiomedSQL sample triples or the dev set, and the SQL refusal suite."""
     from biomedqa.deps import Deps
 
     url = normalize_url(db or default_db_url() or "")
-    settings = build_settings(**opts).with_overrides({"sql.url": url, "sql.answer_with_llm": answers})
+    settings = settings.with_overrides({"sql.url": url, "sql.answer_with_llm": answers})
     deps = Deps(settings)
     llm: Any = replayed_model(drafts) if drafts else CachedChatModel(
         None if offline else deps.llm, cache, offline=offline) if cache else deps.llm

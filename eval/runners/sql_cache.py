@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
+from typing_extensions import Unpack
 
-from biomedqa.interfaces import ChatModel
+from biomedqa.interfaces import ChatModel, GenOptions
 from biomedqa.llm import parse_model
 from biomedqa.types import Message
 
@@ -72,15 +73,15 @@ class CachedChatModel:
         return value
 
     async def complete(self, messages: Sequence[Message], *, schema: type[M] | None = None,
-                       max_tokens: int | None = None, temperature: float | None = None,
-                       stop: Sequence[str] | None = None) -> Any:
-        key = call_key("complete", messages, schema=schema.__name__ if schema else None, max_tokens=max_tokens,
-                       temperature=temperature, stop=list(stop) if stop else None)
+                       **gen: Unpack[GenOptions]) -> Any:
+        stop = gen.get("stop")
+        key = call_key("complete", messages, schema=schema.__name__ if schema else None,
+                       max_tokens=gen.get("max_tokens"), temperature=gen.get("temperature"),
+                       stop=list(stop) if stop else None)
 
         async def run() -> str:
             assert self.inner is not None
-            out = await self.inner.complete(messages, schema=schema, max_tokens=max_tokens,
-                                            temperature=temperature, stop=stop)
+            out = await self.inner.complete(messages, schema=schema, **gen)
             return out.model_dump_json() if isinstance(out, BaseModel) else str(out)
 
         text = await self._cached(key, run)
@@ -105,6 +106,5 @@ class CachedChatModel:
 
         return dict(await self._cached(key, run))
 
-    async def stream(self, messages: Sequence[Message], *, max_tokens: int | None = None,
-                     temperature: float | None = None, stop: Sequence[str] | None = None) -> AsyncIterator[str]:
-        yield await self.complete(messages, max_tokens=max_tokens, temperature=temperature, stop=stop)
+    async def stream(self, messages: Sequence[Message], **gen: Unpack[GenOptions]) -> AsyncIterator[str]:
+        yield await self.complete(messages, **gen)

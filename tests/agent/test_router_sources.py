@@ -1,4 +1,8 @@
-"""The deterministic route and the model's route give the same answers on gene (recorded NCBI) and SQL questions."""
+"""The deterministic route and the model's route give the same answers on gene (recorded NCBI) and SQL questions.
+
+The gene question runs with ``agent.tool_route`` off, so that it reaches ``plan`` instead of being answered
+by ``answer_tools`` first.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +36,7 @@ def _ask(s: Settings, question: str, draft: str, tools: list[str], sql: FakeSql 
     ("question", "draft", "tools", "overrides"),
     [
         ("What is the official gene symbol of LMP10?", "The official symbol of LMP10 is PSMB10 [1].", ["eutils"],
-         {"ncbi.replay": ["geneturing"], "ncbi.offline": True, "agent.grade": False}),
+         {"ncbi.replay": ["geneturing"], "ncbi.offline": True, "agent.grade": False, "agent.tool_route": False}),
         ("Which drugs are in the database table of approved drugs?", "The database lists metformin [1].", ["sql"],
          {"sql.url": "sqlite:///unused.db", "agent.use_eutils": False, "agent.grade": False}),
     ],
