@@ -69,6 +69,11 @@ class IndexSettings(_Group):
 
 
 class RetrievalSettings(_Group):
+    source: Literal["auto", "index", "demo", "pubmed"] = Field(
+        default="auto",
+        description="auto: retrieval.index if built, else the bundled demo index when you have built none; "
+        "index: retrieval.index only; demo: the bundled demo index; pubmed: search PubMed live",
+    )
     index: str = "minipubmed"
     retriever: Literal["bm25", "dense", "hybrid"] = "hybrid"
     k: int = 8
@@ -85,6 +90,9 @@ class RetrievalSettings(_Group):
     )
     hyde_bm25: bool = True
     hyde_max_tokens: int = 160
+    live_candidates: int = Field(
+        default=30, ge=5, le=100, description="PubMed abstracts fetched per question (source=pubmed), then ranked"
+    )
 
 
 class NCBISettings(_Group):

@@ -76,8 +76,9 @@ def build_settings(
         if not eq or not key:
             raise ConfigError(f"bad override {item!r}.", hint="Write it as KEY=VALUE, e.g. -o retrieval.k=10")
         pairs[key.strip()] = value.strip()
+    aliases = ("geneturing", "fixtures")  # the recorded GeneTuring cache; the recorded E-utilities fixtures
     for path in replay:
-        if str(path) != "geneturing" and not path.exists():  # "geneturing": the recorded GeneTuring cache
+        if str(path) not in aliases and not path.exists():
             raise ConfigError(f"replay file {path} does not exist.", hint="Pass a recording made with --record.")
     if replay:
         pairs["ncbi.replay"] = [str(p) for p in replay]
