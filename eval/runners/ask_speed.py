@@ -72,6 +72,10 @@ def agent_row(q: dict[str, Any], answer: Answer, seconds: float) -> dict[str, An
         "named": names_answer(answer.text, q["answers"]), "timings": answer.timings,
         "cited_outside_evidence": sum(c.doc_id not in evidence for c in answer.citations),
         "plan": (plan.data.get("summary") if plan else None),
+        "drafts": [e.data.get("reply", "")[:400] for e in (answer.trace.of_kind("llm") if answer.trace else [])
+                   if e.name == "generate"],
+        "checks": [[(v["verdict"], v["reason"][:80], v["sentence"][:160]) for v in e.data.get("verdicts", [])]
+                   for e in (answer.trace.of_kind("node") if answer.trace else []) if e.name == "reflect"],
         "reused_tokens": sum((e.data.get("perf") or {}).get("reused_tokens", 0.0)
                              for e in (answer.trace.of_kind("llm") if answer.trace else [])),
     }  # fmt: skip
