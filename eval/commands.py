@@ -13,6 +13,7 @@ SUITES = {
     "mirage": "biomedqa.eval.runners.mirage:command",
     "verify": "biomedqa.eval.runners.verify:command",
     "ask-speed": "biomedqa.eval.runners.ask_speed:command",
+    "threads": "biomedqa.eval.runners.threads:command",
     "report": "biomedqa.eval.report:command",
     "scale": "biomedqa.eval.scale.runner:command",
     "ingest": "biomedqa.eval.scale.ingest:command",

@@ -72,12 +72,18 @@ def agent_row(q: dict[str, Any], answer: Answer, seconds: float) -> dict[str, An
         "named": names_answer(answer.text, q["answers"]), "timings": answer.timings,
         "cited_outside_evidence": sum(c.doc_id not in evidence for c in answer.citations),
         "plan": (plan.data.get("summary") if plan else None),
+        "drafts": [e.data.get("reply", "")[:400] for e in (answer.trace.of_kind("llm") if answer.trace else [])
+                   if e.name == "generate"],
+        "checks": [[(v["verdict"], v["reason"][:80], v["sentence"][:160]) for v in e.data.get("verdicts", [])]
+                   for e in (answer.trace.of_kind("node") if answer.trace else []) if e.name == "reflect"],
         "reused_tokens": sum((e.data.get("perf") or {}).get("reused_tokens", 0.0)
                              for e in (answer.trace.of_kind("llm") if answer.trace else [])),
     }  # fmt: skip
 
 
-async def run(settings: Settings, questions: list[dict[str, Any]], journal: Path, budget: float) -> int:
+async def run(
+    settings: Settings, questions: list[dict[str, Any]], journal: Path, budget: float, deps: Any = None
+) -> int:
     """Run the questions not yet in ``journal`` until ``budget`` seconds pass; returns how many ran."""
     from biomedqa.api import Agent
     from biomedqa.deps import Deps
@@ -86,7 +92,7 @@ async def run(settings: Settings, questions: list[dict[str, Any]], journal: Path
     todo = [q for q in questions if any((q["qid"], m) not in done for m in MODES)]
     if not todo:
         return 0
-    deps = Deps(settings)
+    deps = deps or Deps(settings)
     agent = Agent(deps=deps)
     start, ran = time.perf_counter(), 0
     try:
@@ -135,7 +141,8 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         k: round(statistics.median(by["agent"][q]["timings"].get(k, 0.0) for q in both), 2) for k in nodes
     } if both else {}  # fmt: skip
     out["agent"]["cited_outside_evidence"] = sum(by["agent"][q]["cited_outside_evidence"] for q in both)
-    out["ratio_median"] = round(out["agent"]["median_s"] / out["plain"]["median_s"], 2) if both else None
+    plain_median = out["plain"]["median_s"] if both else 0.0
+    out["ratio_median"] = round(out["agent"]["median_s"] / plain_median, 2) if plain_median else None
     return out
 
 
