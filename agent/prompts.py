@@ -37,10 +37,10 @@ ANSWER_FREE = """Evidence:
 {evidence}
 
 Question: {question}
-Answer the question in 2-4 short sentences, using facts from the evidence above. Begin with the answer itself \
-(the name, number or finding asked for), not with the question's words. Copy names and numbers exactly as the \
-evidence writes them, and do not repeat a sentence. End each sentence with the number of the evidence passage \
-that states it, e.g. [2]; never begin a sentence with that number.{feedback}"""
+Answer the question in 2-4 short sentences, using facts from the evidence above. The first sentence states the \
+answer (the name, number or finding asked for) as a full sentence that names its subject. Copy names and numbers \
+exactly as the evidence writes them, and do not repeat a sentence. End each sentence with the number of the \
+evidence passage that states it, e.g. [2].{feedback}"""
 
 ANSWER_CHOICE = """Evidence:
 {evidence}

@@ -62,7 +62,7 @@ async def reflect(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
     if bad:
         feedback = (
             "Your previous answer had unsupported sentences; leave them out or cite evidence that states them: "
-            + " | ".join(strip_refs(s.sentence)[:120] for s in bad[:3])
+            + " | ".join(f"{strip_refs(s.sentence)[:120]} ({s.reason[:60]})" for s in bad[:3])
         )
     counts = {v: sum(s.verdict == v for s in support) for v in ("supported", "partial", "unsupported")}
     events.append(node_event("reflect", t0, f"verdicts {counts}", verdicts=[s.model_dump() for s in support]))
