@@ -39,6 +39,28 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
+_LEAD_STYLE = re.compile(r"(?<=[.!?])\s+(?=\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\])")
+
+
+def trailing_refs(text: str) -> str:
+    """A draft written as "[1] Subject verb ... [2] Subject ..." with each marker moved to its sentence's end.
+
+    Only markers followed by a capitalised word move: "[1] uses X to do Y" (the marker as the subject)
+    is left as it is, for the verifier to refuse.
+    """
+    if not _LEAD_REFS.match(text.strip()):
+        return text
+    out = []
+    for part in _LEAD_STYLE.split(text.strip()):
+        m = _LEAD_REFS.match(part)
+        rest = part[m.end() :].strip() if m else part
+        if m and rest[:1].isupper():
+            end = rest[-1] if rest[-1:] in ".!?" else "."
+            part = f"{rest.rstrip('.!? ')} {m.group(0).strip().rstrip('.,; ')}{end}"
+        out.append(part)
+    return " ".join(out)
+
+
 def refs_in(sentence: str, n_evidence: int) -> list[int]:
     """1-based evidence numbers cited in a sentence, limited to those that exist."""
     nums: list[int] = []

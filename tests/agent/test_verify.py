@@ -86,3 +86,14 @@ async def test_model_decides_open_cases_but_cannot_lift_missing_names(records: d
     assert swapped.verdict == "partial" and swapped.by_model
     refused, evs = await verify_claim("Pembrolizumab required 3 companion tests.", doc, llm=llm)
     assert refused.verdict == "unsupported" and evs == []  # a missing number never reaches the model
+
+
+def test_leading_markers_move_to_the_end_only_before_a_subject() -> None:
+    from biomedqa.agent.citations import trailing_refs
+
+    assert trailing_refs("[1] There are four sites. [2] The fifth is 3 kb away.") == (
+        "There are four sites [1]. The fifth is 3 kb away [2]."
+    )
+    restating = "[1] uses X to do Y. [2] uses X to do Y."
+    assert trailing_refs(restating) == restating and defect(restating) is not None
+    assert trailing_refs("Plain [1]. Text [2].") == "Plain [1]. Text [2]."
