@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from biomedqa.types import Citation, Passage
 
-REF_RX = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
+# "[8]" right after a capital or digit is part of a name (rotavirus G1P[8]), not an evidence marker.
+REF_RX = re.compile(r"(?<![A-Z0-9])\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 _LEAD_REFS = re.compile(r"^(?:\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\]\s*[,;]?\s*)+\.?\s*")
 # A sentence ends at . ! or ? followed by space and an upper-case letter, digit or bracket; abbreviations
 # such as "e.g. the" stay joined because a lower-case word follows.
@@ -20,7 +21,8 @@ STOP = frozenset(
     "had do does did evidence study studies patients results showed show shows".split()
 )
 _MARKER_RUN = re.compile(
-    r"(?:\s*[,;]?\s*(?:\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\]|\[PMID:?\s*\d+\]))+", re.I
+    r"(?:\s*[,;]?\s*(?:(?-i:(?<![A-Z0-9]))\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\]|\[PMID:?\s*\d+\]))+",
+    re.I,
 )
 NO_ANSWER = "The evidence does not answer this question."
 

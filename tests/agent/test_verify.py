@@ -97,3 +97,12 @@ def test_leading_markers_move_to_the_end_only_before_a_subject() -> None:
     restating = "[1] uses X to do Y. [2] uses X to do Y."
     assert trailing_refs(restating) == restating and defect(restating) is not None
     assert trailing_refs("Plain [1]. Text [2].") == "Plain [1]. Text [2]."
+
+
+def test_brackets_inside_names_are_not_evidence_markers() -> None:
+    from biomedqa.agent.citations import refs_in, render
+
+    p = Passage(doc_id="29790933", pmid="29790933", text="G1P[8] was the predominant genotype.")
+    s = "The predominant genotype was G1P[8]. [1]"
+    assert refs_in(s, 9) == [1]
+    assert render(s, [1], [p]) == "The predominant genotype was G1P[8] [PMID:29790933]."
