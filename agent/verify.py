@@ -89,12 +89,16 @@ def passage_sentences(passage: Passage) -> list[str]:
 
 
 def best_quote(claim: str, passages: Sequence[Passage]) -> tuple[str, Passage | None]:
-    """The passage sentence sharing most content words with the claim (ties: the shorter)."""
-    words = content_words(strip_refs(claim))
+    """The passage sentence sharing most content words and numbers with the claim (ties: the shorter)."""
+    body = strip_refs(claim)
+    words = content_words(body)
+    nums = facts.numbers(body)
     best: tuple[float, int, str, Passage | None] = (-1.0, 0, "", None)
     for p in passages:
         for s in passage_sentences(p):
-            score = len(words & content_words(s)) / (len(words) or 1)
+            have = facts.numbers(s) if nums else []
+            hits = sum(any(n.matches(h) for h in have) for n in nums)
+            score = (len(words & content_words(s)) + hits) / ((len(words) + len(nums)) or 1)
             if (score, -len(s)) > (best[0], best[1]):
                 best = (score, -len(s), s, p)
     return best[2], best[3]

@@ -46,6 +46,7 @@ def test_real_sentence_supported_changed_ones_not(records: dict[str, Passage]) -
     rugby = [records["11867487"]]
     real = "Although the players tended to believe that the headgear could prevent concussion (62%), the coaches were less convinced (33%)."  # noqa: E501
     assert check_claim(real + " [1]", rugby).verdict == "supported"
+    assert "(33%)" in check_claim("The coaches were less convinced (33%).", rugby).quote  # numbers pick the quote
     number = check_claim(real.replace("33%", "38%"), rugby)
     assert number.verdict == "unsupported" and "number 38%" in number.reason
     negation = check_claim("The players did not believe that the headgear could prevent concussion (62%).", rugby)
