@@ -64,7 +64,9 @@ async def _model_plan(
     note = " (configured)" if sql_ok else " (not configured: do not use)"
     full = decision.multi_part or not deps.settings.agent.router  # sub-questions only when asked for
     template, schema, tokens = (prompts.PLAN, PlanOut, 160) if full else (prompts.PLAN_TOOLS, PlanTools, 64)
-    msgs = prompts.chat(template.format(question=question, sql_note=note), state.get("history", []))
+    # Only the user's earlier questions: earlier answers are built from passages, and this prompt picks tools.
+    asked = [m for m in state.get("history", []) if m.role == "user"]
+    msgs = prompts.chat(template.format(question=question, sql_note=note), asked)
     got, ev = await call_llm(deps.llm, "plan", msgs, schema=schema, max_tokens=tokens)
     if got is None:
         return fallback.model_copy(update={"reason": f"{decision.reason}; model output invalid: shape rules"}), [ev]
