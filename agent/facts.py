@@ -178,6 +178,16 @@ def negated(text: str) -> bool:
     return bool(_NEG_RX.search(normalise(text)))
 
 
+def negated_words(text: str, span: int = 3) -> list[str]:
+    """The first ``span`` words after each negation word (what the negation is about), lower-cased."""
+    text = normalise(text)
+    out: list[str] = []
+    for m in _NEG_RX.finditer(text):
+        words = [w for w in re.findall(r"[a-z][a-z0-9\-]+", text[m.end() :].lower()) if len(w) > 3]
+        out += words[:span]
+    return out
+
+
 def negations(text: str) -> int:
     """How many negation words the text has."""
     return len(_NEG_RX.findall(normalise(text)))
