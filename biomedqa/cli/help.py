@@ -36,6 +36,7 @@ EXAMPLES: dict[str, list[str]] = {
     "eval report": ["biomedqa eval report --out runs/retrieval"],
     "eval scale": ["biomedqa eval scale --n 100000 --design flat"],
     "eval ingest": ["biomedqa eval ingest --records 1000"],
+    "eval security": ["biomedqa eval security --area sql --json"],
     "config": ["biomedqa config show --changed"],
 }
 
