@@ -8,7 +8,16 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from biomedqa.types import AnswerFormat, Citation, Message, Passage, SentenceSupport, ToolCall, TraceEvent
+from biomedqa.types import (
+    AnswerFormat,
+    Citation,
+    LiteratureSource,
+    Message,
+    Passage,
+    SentenceSupport,
+    ToolCall,
+    TraceEvent,
+)
 
 ToolName = Literal["pubmed", "eutils", "sql"]
 
@@ -70,6 +79,7 @@ class AgentState(TypedDict, total=False):
     tool_calls: Annotated[list[ToolCall], operator.add]
     events: Annotated[list[TraceEvent], operator.add]
     evidence: list[Passage]
+    searched: LiteratureSource
     draft: Draft
     support: list[SentenceSupport]
     feedback: str

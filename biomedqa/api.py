@@ -151,6 +151,7 @@ self, question: str, **kw: Unpack[AskOptions]) -> AsyncIterator[AgentEvent]:
             grounded=fin.grounded,
             sql=(sql_calls[-1].result or {}).get("sql") if sql_calls else None,
             tool_calls=list(state.get("tool_calls", [])),
+            searched=state.get("searched"),
             timings=_timings(trace, seconds),
             trace=trace,
         )

@@ -1,4 +1,4 @@
-"""``biomedqa index build | list | info``."""
+"""``biomedqa index build | pubmed | merge | list | info``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from biomedqa.cli.options import with_settings
-from biomedqa.cli.output import echo_json
+from biomedqa.cli.output import echo_json, stdout_console
 from biomedqa.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -49,6 +49,48 @@ def build_command(paths: tuple[Path, ...], name: str, as_json: bool, settings: S
                f"({info.docs_per_s:.1f} docs/s; {stages}) → {info.path}")
     shards_note = f" in {len(info.shards)} shards" if info.shards else ""
     click.echo(f"FAISS design: {info.kind}{shards_note} ({info.design.get('reason', '')})")
+
+
+@index_group.command("pubmed")
+@click.argument("query", required=False)
+@click.option("--name", required=True, help="Index name (a folder under the data dir).")
+@click.option("--max", "max_records", type=click.IntRange(1, 10_000), default=1000, show_default=True,
+              help="Records to fetch (PubMed's esearch gives at most 10,000 per query).")
+@click.option("--mindate", default=None, help="Earliest publication date, YYYY[/MM[/DD]].")
+@click.option("--maxdate", default=None, help="Latest publication date, YYYY[/MM[/DD]].")
+@click.option("--batch", type=click.IntRange(1, 10_000), default=200, show_default=True,
+              help="Records per efetch request.")
+@click.option("--pmids", "pmids_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Fetch these PMIDs (a text file, one a line) instead of searching.")
+@click.option("--dry-run", is_flag=True, help="Only search: print the hit count and the time and size estimates.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan (--dry-run) or the manifest as JSON.")
+@with_settings()
+def pubmed_command(query: str | None, name: str, max_records: int, mindate: str | None, maxdate: str | None,
+                   batch: int, pmids_file: Path | None, dry_run: bool, as_json: bool, settings: Settings) -> None:
+    """Build an index from a PubMed QUERY: esearch, efetch in batches, then the normal build.
+
+    Rerun the same command after a kill to resume. Example:
+    biomedqa index pubmed "metformin AND hba1c" --name metformin --max 500 --mindate 2015
+    """
+    from biomedqa.indexes.from_pubmed import index_from_pubmed, plan_json, read_pmids, summary
+
+    pmids = read_pmids(pmids_file) if pmids_file else None
+    plan, info = index_from_pubmed(settings, name, query=query, pmids=pmids, max_records=max_records, batch=batch,
+                                   mindate=mindate, maxdate=maxdate, dry_run=dry_run, progress=not as_json)
+    has_key = settings.ncbi.api_key is not None
+    if info is None:
+        if as_json:
+            echo_json(plan_json(plan, has_key))
+        else:
+            click.echo(summary(plan, has_key))
+        return
+    if as_json:
+        echo_json(info.model_dump(mode="json"))
+        return
+    what = f"{plan.count:,} PubMed hits for {plan.query!r}" if plan.query else f"{len(plan.pmids):,} PMIDs"
+    click.echo(f"Fetched {len(plan.pmids):,} records of {what} in {len(plan.batches)} batch(es); indexed "
+               f"{info.docs} docs ({info.records} records) in {info.seconds:.1f} s → {info.path}")
+    click.echo(f"Ask it: biomedqa ask \"...\" --index {name}")
 
 
 @index_group.command("merge")
@@ -117,6 +159,5 @@ def info_command(name: str, as_json: bool, settings: Settings) -> None:
 
 
 def _print(renderable: Any) -> None:
-    from rich.console import Console
 
-    Console().print(renderable)
+    stdout_console().print(renderable)

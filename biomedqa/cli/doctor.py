@@ -76,7 +76,22 @@ def collect() -> dict[str, Any]:
         info["indexes"] = [i.model_dump(mode="json") if hasattr(i, "model_dump") else str(i) for i in list_indexes(s)]
     except Exception as e:  # doctor reports; it never fails on what it inspects
         info["indexes"] = f"unavailable: {e}"
+    info["literature"] = _literature(s)
     return info
+
+
+def _literature(s: Any) -> dict[str, Any]:
+    """Which literature source ``ask`` would search now (``retrieval.source``), and whether it is ready."""
+    from biomedqa.indexes.demo import demo_exists
+    from biomedqa.retrievers.source import resolve_source
+
+    src = resolve_source(s)
+    ready = {"demo": demo_exists(s), "index": (s.index_dir / src.name / "manifest.json").is_file(),
+             "pubmed": None, "none": None}[src.kind]
+    note = {True: "built", False: "built on the first question (about a minute)" if src.kind == "demo" else
+            f"missing: build it with biomedqa index build CORPUS --name {src.name}", None: "needs NCBI (or --replay)"}
+    return {"source": s.retrieval.source, "kind": src.kind, "name": src.name, "label": src.label,
+            "ready": ready, "note": note[ready]}
 
 
 @click.command()
@@ -98,6 +113,9 @@ def doctor(as_json: bool) -> None:
     for m in info["models"]:
         size = f"{m['size_mb']} MB" if "size_mb" in m else f"dim {m.get('dim')}"
         click.echo(f"  model {m['name']:30} {m['kind']:8} {'ok' if m['available'] else 'missing':8} {size}")
+    lit = info["literature"]
+    click.echo(f"literature (retrieval.source={lit['source']}): {lit['label'].removeprefix('Searched: ')} "
+               f"[{lit['note']}]")
     idx = info["indexes"]
     if isinstance(idx, str) or not idx:
         click.echo(f"indexes: {idx or 'none (build one: biomedqa index build CORPUS --name NAME)'}")
