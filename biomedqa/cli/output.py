@@ -121,7 +121,9 @@ def handle_errors(f: F) -> F:
             err = storage_error(e)
             logger.debug("%s", err, exc_info=e)
             click.echo(f"Error: {err}", err=True)
-            sys.exit(err.exit_code)
+            if isinstance(err, StorageError):
+                sys.exit(8)  # StorageError.exit_code
+            sys.exit(1)  # a connection error
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)
