@@ -1,5 +1,5 @@
-"""The agent graph: plan → {retrieve, call_tools, query_sql} → grade → generate → reflect →
-(revise | reformulate → retrieve | finalize)."""
+"""The agent graph: answer_tools (tool-only questions end here) → plan → {retrieve, call_tools,
+query_sql} → grade → generate → reflect → (revise | reformulate → retrieve | finalize)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
+from biomedqa.agent.nodes.answer_tools import after_tools, answer_tools
 from biomedqa.agent.nodes.call_tools import call_tools
 from biomedqa.agent.nodes.finalize import finalize
 from biomedqa.agent.nodes.generate import generate
@@ -36,6 +37,7 @@ def route(state: AgentState, runtime: Runtime[Deps]) -> list[str]:
 
 def build_graph() -> Any:
     g = StateGraph(AgentState, context_schema=Deps)
+    g.add_node("answer_tools", answer_tools)
     g.add_node("plan", plan)
     g.add_node("retrieve", retrieve)
     g.add_node("call_tools", call_tools)
@@ -46,7 +48,8 @@ def build_graph() -> Any:
     g.add_node("revise", revise)
     g.add_node("reformulate", reformulate)
     g.add_node("finalize", finalize)
-    g.add_edge(START, "plan")
+    g.add_edge(START, "answer_tools")
+    g.add_conditional_edges("answer_tools", after_tools, {"done": END, "plan": "plan"})
     g.add_conditional_edges("plan", route, ["retrieve", "call_tools", "query_sql"])
     for src in ("retrieve", "call_tools", "query_sql"):
         g.add_edge(src, "grade")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from biomedqa.agent.focus import focus
 from biomedqa.types import Message, Passage
 
-PROMPT_VERSION = "2026-11-23.2"
+PROMPT_VERSION = "2026-12-02.1"
 
 SYSTEM = (
     "You are biomedqa, a careful biomedical research assistant. Answer only from the evidence given. "
@@ -21,6 +22,12 @@ Return JSON: sub_questions (0-3 short questions), tools (list), needs_retrieval 
 trivial), search_query (keywords).
 Question: {question}"""
 
+PLAN_TOOLS = """Plan how to answer a biomedical question: choose its sources.
+Tools: "pubmed" = search the literature index; "eutils" = NCBI gene/SNP/OMIM/BLAST lookups (genes, variants rs..., \
+chromosomes, aliases, DNA sequences, gene-disease links); "sql" = query the structured database{sql_note}.
+Return JSON: tools (list), search_query (keywords).
+Question: {question}"""
+
 GRADE = """Evidence:
 {evidence}
 
@@ -31,8 +38,10 @@ ANSWER_FREE = """Evidence:
 {evidence}
 
 Question: {question}
-Answer the question in 2-4 short sentences, using facts from the evidence above. End each sentence with the \
-number of the evidence passage that states it, e.g. [2].{feedback}"""
+Answer the question in 2-4 short sentences, using facts from the evidence above. The first sentence states the \
+answer (the name, number or finding asked for) as a full sentence that names its subject. Copy names and numbers \
+exactly as the evidence writes them, and do not repeat a sentence. End each sentence with the number of the \
+evidence passage that states it, e.g. [2].{feedback}"""
 
 ANSWER_CHOICE = """Evidence:
 {evidence}
@@ -74,11 +83,16 @@ def fence(text: str, limit: int) -> str:
     return text.replace("<<<", "‹‹‹").replace(">>>", "›››")
 
 
+def safe_ref(doc_id: str) -> str:
+    """A document id as shown outside the fence: id characters only (``>>>`` or prose cannot break out)."""
+    return re.sub(r"[^A-Za-z0-9_.:/\-]", "_", doc_id)[:64] or "_"
+
+
 def evidence_block(passages: Sequence[Passage], limit: int, question: str = "") -> str:
     """Numbered, fenced passages; with ``question``, each long passage is cut to its best-matching sentences."""
     lines = []
     for i, p in enumerate(passages, 1):
-        ref = f"PMID {p.pmid}" if p.pmid else p.doc_id
+        ref = f"PMID {safe_ref(p.pmid)}" if p.pmid else safe_ref(p.doc_id)
         title = f"{fence(p.title, 200)}. " if p.title else ""
         body = focus(p.text, question, limit) if question else p.text
         lines.append(f"[{i}] ({ref}) <<<{title}{fence(body, limit)}>>>")

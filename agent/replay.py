@@ -17,8 +17,9 @@ from biomedqa.errors import InputError
 from biomedqa.interfaces import ChatModel
 from biomedqa.llm import parse_model
 from biomedqa.settings import Settings
+from biomedqa.tools.eutils.results import passages_of
 from biomedqa.tools.sql.models import SqlAnswer
-from biomedqa.types import Message, Passage, ToolAnswer, Trace
+from biomedqa.types import Message, Passage, ToolAnswer, ToolCall, Trace
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -81,6 +82,10 @@ class ReplayRetriever:
         return self.search(query, k)
 
 
+def _call_key(name: str, args: dict[str, Any]) -> str:
+    return json.dumps([name, args], sort_keys=True, default=str)
+
+
 class ReplayToolbox:
     """Serves the recorded E-utilities chain result for the question (an ``EutilsTools``)."""
 
@@ -96,8 +101,24 @@ class ReplayToolbox:
             else ToolAnswer()
         )
 
+        self.calls: dict[str, list[ToolCall]] = {}
+        routed = next((e for e in trace.events if e.kind == "node" and e.name == "answer_tools"), None)
+        for c in (routed.data.get("calls", []) if routed else []):
+            call = ToolCall.model_validate(c)
+            self.calls.setdefault(_call_key(call.tool, call.args), []).append(call)
+
     async def answer_question(self, question: str, llm: ChatModel | None) -> ToolAnswer:
         return self.recorded
+
+    async def call(self, name: str, args: dict[str, Any]) -> ToolCall:
+        """The recorded call with this tool and these arguments (in recorded order)."""
+        got = self.calls.get(_call_key(name, args))
+        if not got:
+            return ToolCall(tool=name, args=args, ok=False, error="this call is not in the trace")
+        return got.pop(0) if len(got) > 1 else got[0]
+
+    def passages(self, call: ToolCall) -> list[Passage]:
+        return passages_of(call)
 
     async def pubmed_passages(self, query: str, k: int) -> list[Passage]:
         raise InputError(

@@ -103,6 +103,7 @@ class Agent:
 self, question: str, **kw: Unpack[AskOptions]) -> AsyncIterator[AgentEvent]:
         """Yield node events and answer tokens as they happen, then one ``answer`` event."""
         state = self._initial_state(question, kw.get("options"), kw.get("format"), kw.get("history"))
+        _ = self.deps.llm  # resolve the model first: a bad model name is reported before any search runs
         t0 = time.perf_counter()
         final: dict[str, Any] = dict(state)
         async for mode, chunk in self.graph.astream(
@@ -151,6 +152,7 @@ self, question: str, **kw: Unpack[AskOptions]) -> AsyncIterator[AgentEvent]:
             grounded=fin.grounded,
             sql=(sql_calls[-1].result or {}).get("sql") if sql_calls else None,
             tool_calls=list(state.get("tool_calls", [])),
+            searched=state.get("searched"),
             timings=_timings(trace, seconds),
             trace=trace,
         )

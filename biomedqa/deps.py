@@ -9,10 +9,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from biomedqa.retrievers.live import LivePubMedRetriever
 
 from biomedqa.interfaces import ChatModel, Closeable, Embedder, EutilsTools, QueryExpander, Retriever, SqlBackend
 from biomedqa.settings import Settings
+from biomedqa.types import LiteratureSource
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +33,7 @@ class Deps:
     def __init__(self, settings: Settings, **overrides: Any) -> None:
         self.settings = settings
         for name, value in overrides.items():
-            if name not in {"llm", "embedder", "retriever", "hyde", "eutils", "sql"}:
+            if name not in {"llm", "embedder", "retriever", "hyde", "eutils", "sql", "literature", "live"}:
                 raise TypeError(f"unknown dependency {name!r}")
             self.__dict__[name] = value  # pre-fills the cached_property
 
@@ -48,10 +52,27 @@ class Deps:
         return load_embedder(self.settings)
 
     @cached_property
-    def retriever(self) -> Retriever:
-        from biomedqa.retrievers import build_retriever
+    def literature(self) -> LiteratureSource:
+        """What ``retrieval.source`` resolves to here (an injected retriever counts as the named index)."""
+        from biomedqa.retrievers.source import index_source, resolve_source
 
-        return build_retriever(self.settings, embedder=lambda: self.embedder)
+        if "retriever" in self.__dict__:
+            return index_source(self.settings, self.settings.retrieval.index)
+        return resolve_source(self.settings)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        """The local retriever of :attr:`literature` (the demo index is built on first use)."""
+        from biomedqa.retrievers.source import build_source_retriever
+
+        return build_source_retriever(self.settings, self.literature, embedder=lambda: self.embedder)
+
+    @cached_property
+    def live(self) -> LivePubMedRetriever:
+        """PubMed searched live, candidates ranked locally (``retrieval.source=pubmed``)."""
+        from biomedqa.retrievers.live import LivePubMedRetriever
+
+        return LivePubMedRetriever(self.eutils, lambda: self.embedder, self.settings)
 
     @cached_property
     def hyde(self) -> QueryExpander:

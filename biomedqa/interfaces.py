@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING, Protocol, TypeVar, overload, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload, runtime_checkable
 
 import numpy as np
 from pydantic import BaseModel
 from typing_extensions import TypedDict, Unpack
 
-from biomedqa.types import Message, Passage, ToolAnswer
+from biomedqa.types import Message, Passage, ToolAnswer, ToolCall
 
 if TYPE_CHECKING:
     from biomedqa.tools.sql.models import SqlAnswer
@@ -100,6 +100,14 @@ class EutilsTools(Protocol):
 
     async def pubmed_passages(self, query: str, k: int) -> list[Passage]:
         """PubMed search + fetch: the top ``k`` abstracts as literature passages."""
+        ...
+
+    async def call(self, name: str, args: dict[str, Any]) -> ToolCall:
+        """Run one named tool; failures come back as ``ok=False``, never raised."""
+        ...
+
+    def passages(self, call: ToolCall) -> list[Passage]:
+        """Citable records of a successful call."""
         ...
 
     def close(self) -> None: ...

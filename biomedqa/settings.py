@@ -15,7 +15,12 @@ from platformdirs import user_cache_dir, user_data_dir
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from biomedqa.config_file import Layer, has_path, load_user_config, sources
 from biomedqa.errors import ConfigError
+
+
+def _default_cache_dir() -> Path:
+    return Path(user_cache_dir("biomedqa"))
 
 
 class _Group(BaseModel):
@@ -28,7 +33,10 @@ class LLMSettings(_Group):
         description="Registry name, path to a .gguf file, or hf:REPO/FILE (downloaded when online)",
     )
     n_ctx: int = 4096
-    n_threads: int | None = Field(default=None, description="None: all physical cores")
+    n_threads: int | None = Field(
+        default=None,
+        description="None: the usable cores (affinity, physical cores, cgroup quota) not busy with other processes",
+    )
     n_gpu_layers: int | None = Field(default=None, description="None: all layers when CUDA is available, else 0")
     temperature: float = 0.0
     max_tokens: int = 384
@@ -66,6 +74,11 @@ class IndexSettings(_Group):
 
 
 class RetrievalSettings(_Group):
+    source: Literal["auto", "index", "demo", "pubmed"] = Field(
+        default="auto",
+        description="auto: retrieval.index if built, else the bundled demo index when you have built none; "
+        "index: retrieval.index only; demo: the bundled demo index; pubmed: search PubMed live",
+    )
     index: str = "minipubmed"
     retriever: Literal["bm25", "dense", "hybrid"] = "hybrid"
     k: int = 8
@@ -82,6 +95,9 @@ class RetrievalSettings(_Group):
     )
     hyde_bm25: bool = True
     hyde_max_tokens: int = 160
+    live_candidates: int = Field(
+        default=30, ge=5, le=100, description="PubMed abstracts fetched per question (source=pubmed), then ranked"
+    )
 
 
 class NCBISettings(_Group):
@@ -92,6 +108,10 @@ class NCBISettings(_Group):
     tool: str = "biomedqa"
     timeout: float = 30.0
     max_retries: int = 4
+    deadline: float = Field(default=12.0, gt=0, description="Seconds one request may take in all: retries, waits, body")
+    call_deadline: float = Field(default=14.0, gt=0, description="Seconds one tool call may take (BLAST: + polls)")
+    retry_after_cap: float = Field(default=5.0, ge=0, description="Longest Retry-After wait obeyed, in seconds")
+    max_body_mb: float = Field(default=32.0, gt=0, description="Largest response body read, after decompression")
     replay: list[Path] = Field(default_factory=list, description="Recordings to serve NCBI calls from")
     record: Path | None = Field(default=None, description="Append live responses to this JSONL(.gz) file")
     offline: bool = Field(default=False, description="Never touch the network (replay only)")
@@ -118,8 +138,16 @@ class SQLSettings(_Group):
 
 
 class AgentSettings(_Group):
-    plan: bool = True
+    router: bool = Field(
+        default=True, description="The deterministic router decides clear question shapes without the model"
+    )
+    plan: bool = Field(default=True, description="The model plans questions the router leaves open")
     grade: bool = True
+    grade_mode: Literal["cited", "model"] = Field(
+        default="cited",
+        description="cited: no grading call, the draft's citations are the grading (uncited literature is "
+        "dropped from evidence after answering); model: one batched grading call before answering",
+    )
     reflect: bool = True
     max_revisions: int = 1
     max_retrievals: int = 2
@@ -131,6 +159,19 @@ class AgentSettings(_Group):
     require_evidence: bool = Field(
         default=False, description="Raise NoEvidenceError (exit code 6) when retrieval and tools found no evidence"
     )
+    tool_route: bool = Field(
+        default=True, description="Answer gene/SNP/disease/sequence questions from NCBI records alone, before planning"
+    )
+    tool_model: bool = Field(
+        default=True, description="Let the model break intent ties (one call) and run the bounded fallback tool loop"
+    )
+    tool_loop_steps: int = Field(default=4, ge=1, le=8, description="Tool calls the fallback loop may make")
+    tool_loop_seconds: float = Field(default=60.0, gt=0, description="Wall-clock limit of the fallback tool loop")
+
+
+class HistorySettings(_Group):
+    enabled: bool = Field(default=False, description="Keep a local SQLite log of answers (biomedqa logs)")
+    path: Path | None = Field(default=None, description="History database; None: home/history.sqlite")
 
 
 class Settings(BaseSettings):
@@ -140,7 +181,10 @@ class Settings(BaseSettings):
         env_prefix="BIOMEDQA_", env_nested_delimiter="__", extra="forbid", validate_default=True
     )
     home: Path = Field(default_factory=lambda: Path(user_data_dir("biomedqa")), description="Indexes live here")
-    cache_dir: Path = Field(default_factory=lambda: Path(user_cache_dir("biomedqa")), description="Models, HyDE cache")
+    cache_dir: Path = Field(
+        default_factory=lambda: _default_cache_dir(),
+        description="Models assembled, embedding shards, HyDE and HF caches (default: home/cache when home is set)",
+    )
     preset: str = "default"
     llm: LLMSettings = Field(default_factory=LLMSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
@@ -148,10 +192,15 @@ class Settings(BaseSettings):
     ncbi: NCBISettings = Field(default_factory=NCBISettings)
     sql: SQLSettings = Field(default_factory=SQLSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
+    history: HistorySettings = Field(default_factory=HistorySettings)
 
     @property
     def index_dir(self) -> Path:
         return self.home / "indexes"
+
+    @property
+    def history_path(self) -> Path:
+        return self.history.path or self.home / "history.sqlite"
 
     def snapshot(self) -> dict[str, Any]:
         """JSON-able copy without secrets, for traces and manifests."""
@@ -165,11 +214,16 @@ class Settings(BaseSettings):
             *parents, leaf = dotted.split(".")
             for p in parents:
                 if not isinstance(node.get(p), dict):
-                    raise ConfigError(f"unknown setting {dotted!r}.", hint="See the settings table in the README.")
+                    raise ConfigError(f"unknown setting {dotted!r}.", hint="List them with: biomedqa config show")
                 node = node[p]
             if leaf not in node:
-                raise ConfigError(f"unknown setting {dotted!r}.", hint="See the settings table in the README.")
+                raise ConfigError(f"unknown setting {dotted!r}.", hint="List them with: biomedqa config show")
             node[leaf] = _coerce(value, node[leaf])
+        if "home" in overrides and "cache_dir" not in overrides and self.cache_dir in {
+            _default_cache_dir(),
+            self.home / "cache",
+        }:
+            data["cache_dir"] = Path(str(data["home"])) / "cache"  # BIOMEDQA_HOME moves the caches too
         return _validate(data)
 
 
@@ -223,23 +277,78 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def get_settings(config: MaybeSettings = None) -> Settings:
-    """Settings from an object, a dict, a preset name / JSON path, or the environment.
+def settings_layers(config: str | None = None) -> list[Layer]:
+    """The layers above the built-in defaults, lowest first: preset, user config file, environment.
 
-    A preset is applied first, then ``BIOMEDQA_*`` environment variables on top of it.
+    Raises:
+        ConfigError: an unknown preset, a bad user config file or a bad ``BIOMEDQA_*`` variable.
     """
-    if isinstance(config, Settings):
-        return config
-    if isinstance(config, dict):
-        return _validate(config)
     name = config or os.environ.get("BIOMEDQA_PRESET", "default")
-    preset = load_preset(name)
+    preset = {**load_preset(name), "preset": Path(name).stem}
     try:
         env_only = Settings()
     except ValidationError as e:
         err = e.errors()[0]
         raise ConfigError(f"bad BIOMEDQA_ environment setting {'.'.join(map(str, err['loc']))}: {err['msg']}.") from e
     env_set = env_only.model_dump(exclude_unset=True)
-    data = _merge(_merge(Settings.model_construct().model_dump(), preset), env_set)
-    data["preset"] = Path(name).stem
-    return _validate(data)
+    return [(f"preset {preset['preset']}", preset), ("user config", load_user_config()), ("env", env_set)]
+
+
+def settings_from_layers(layers: list[Layer]) -> Settings:
+    """Merge ``layers`` over the defaults. A moved ``home`` moves ``cache_dir`` too (to ``home/cache``)
+    unless a layer sets ``cache_dir`` itself.
+
+    Raises:
+        ConfigError: a value no layer may hold; the message names the layer it came from.
+    """
+    data = Settings.model_construct().model_dump()
+    for _, layer in layers:
+        data = _merge(data, layer)
+    if any(has_path(layer, "home") for _, layer in layers) and not any(
+        has_path(layer, "cache_dir") for _, layer in layers
+    ):
+        data["cache_dir"] = Path(data["home"]) / "cache"
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        origin = sources([where], layers)[where]
+        raise ConfigError(
+            f"bad setting {where}: {err['msg']} (from {origin}).", hint="Fix the value or drop it."
+        ) from e
+
+
+def leaf_keys() -> list[str]:
+    """Every dotted setting name, in declaration order (``home``, ``llm.model``, …)."""
+    keys: list[str] = []
+    for name, field in Settings.model_fields.items():
+        group = field.annotation
+        if isinstance(group, type) and issubclass(group, _Group):
+            keys.extend(f"{name}.{sub}" for sub in group.model_fields)
+        else:
+            keys.append(name)
+    return keys
+
+
+def setting_sources(config: str | None = None, cli: list[Layer] | None = None) -> dict[str, str]:
+    """For each dotted setting, the layer its value in effect came from (``biomedqa config show``).
+
+    Args:
+        config: Preset name or JSON file (None: ``BIOMEDQA_PRESET`` or ``default``).
+        cli: Command-line layers over the rest, e.g. ``[("-o", {"llm": {"model": "x"}})]``.
+    """
+    return sources(leaf_keys(), settings_layers(config) + list(cli or []))
+
+
+def get_settings(config: MaybeSettings = None) -> Settings:
+    """Settings from an object, a dict, a preset name / JSON path, or the environment.
+
+    Layers, each over the last: defaults, the preset, the user config file
+    (:mod:`biomedqa.config_file`), then ``BIOMEDQA_*`` environment variables.
+    """
+    if isinstance(config, Settings):
+        return config
+    if isinstance(config, dict):
+        return _validate(config)
+    return settings_from_layers(settings_layers(config))

@@ -14,6 +14,7 @@ Role = Literal["system", "user", "assistant"]
 Verdict = Literal["supported", "partial", "unsupported"]
 AnswerFormat = Literal["free", "yesno", "yesnomaybe", "choice"]
 EvidenceKind = Literal["literature", "tool", "table"]
+SourceKind = Literal["index", "demo", "pubmed", "none"]
 
 
 class Message(BaseModel):
@@ -45,7 +46,7 @@ class Passage(BaseModel):
     text: str
     year: int | None = None
     score: float = Field(default=0.0, description="Higher is better; comparable only within one retriever")
-    source: str = Field(default="dense", description="Where it came from: dense | bm25 | fused | eutils | sql")
+    source: str = Field(default="dense", description="Where it came from: dense | bm25 | fused | pubmed | eutils | sql")
     kind: EvidenceKind = Field(
         default="literature",
         description="literature: an article or a chunk of one (graded); tool: an NCBI record; table: SQL rows",
@@ -54,6 +55,16 @@ class Passage(BaseModel):
 
     def with_score(self, score: float, source: str | None = None) -> Passage:
         return self.model_copy(update={"score": score, "source": source or self.source})
+
+
+class LiteratureSource(BaseModel):
+    """What a run searched for literature: a local index, the bundled demo index, PubMed live, or nothing."""
+
+    model_config = ConfigDict(frozen=True)
+    kind: SourceKind = Field(description="index: a local index; demo: the bundled demo index; pubmed: PubMed live")
+    name: str = Field(default="", description="Index name (index, demo) or the PubMed query sent (pubmed)")
+    docs: int | None = Field(default=None, description="Documents in the index, or candidates fetched from PubMed")
+    label: str = Field(default="", description="The plain sentence shown with the answer, e.g. 'Searched: ...'")
 
 
 class Citation(BaseModel):
@@ -143,6 +154,9 @@ class Answer(BaseModel):
     grounded: bool | None = Field(default=None, description="None: not self-checked")
     sql: str | None = None
     tool_calls: list[ToolCall] = Field(default_factory=list)
+    searched: LiteratureSource | None = Field(
+        default=None, description="The literature source this run searched; None: retrieval did not run"
+    )
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage")
     trace: Trace | None = Field(default=None, exclude=False)
 

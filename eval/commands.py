@@ -9,11 +9,16 @@ from biomedqa.cli import LazyGroup
 SUITES = {
     "retrieval": "biomedqa.eval.runners.retrieval:command",
     "geneturing": "biomedqa.eval.runners.geneturing:command",
+    "genes": "biomedqa.eval.runners.genes:command",
     "sql": "biomedqa.eval.runners.sql:command",
     "mirage": "biomedqa.eval.runners.mirage:command",
+    "verify": "biomedqa.eval.runners.verify:command",
+    "ask-speed": "biomedqa.eval.runners.ask_speed:command",
+    "threads": "biomedqa.eval.runners.threads:command",
     "report": "biomedqa.eval.report:command",
     "scale": "biomedqa.eval.scale.runner:command",
     "ingest": "biomedqa.eval.scale.ingest:command",
+    "security": "biomedqa.eval.security.runner:command",
 }
 
 

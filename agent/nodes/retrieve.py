@@ -1,4 +1,4 @@
-"""retrieve: hybrid search of the local index for the question and sub-questions, HyDE optional."""
+"""retrieve: hybrid search of the literature source (local index, demo index or PubMed live), HyDE optional."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from biomedqa.agent.llm_io import node_event
 from biomedqa.agent.state import AgentState
 from biomedqa.deps import Deps
 from biomedqa.errors import BiomedQAError, IndexNotFoundError
-from biomedqa.types import Passage, ToolCall, TraceEvent
+from biomedqa.types import LiteratureSource, Passage, ToolCall, TraceEvent
 
 logger = logging.getLogger(__name__)
 
@@ -43,16 +43,27 @@ def _search(deps: Deps, queries: list[str], expansions: list[str], k: int) -> li
     return out
 
 
-async def _live_pubmed(deps: Deps, query: str, k: int) -> tuple[list[Passage], ToolCall]:
+async def _live_pubmed(deps: Deps, question: str, query_text: str, k: int) -> tuple[list[Passage], ToolCall,
+                                                                                    LiteratureSource]:
+    from biomedqa.retrievers.source import pubmed_source
+
     t0 = time.perf_counter()
-    passages = await deps.eutils.pubmed_passages(query, k)
+    res = await deps.live.search(question, k, query_text=query_text)
     call = ToolCall(
         tool="pubmed_search",
-        args={"query": query, "k": k},
+        args={"query": res.query, "k": k},
         seconds=time.perf_counter() - t0,
-        result={"pmids": [p.pmid for p in passages]},
+        result={"queries": res.queries, "fetched": res.fetched, "pmids": [p.pmid for p in res.passages]},
     )
-    return passages, call
+    return res.passages, call, pubmed_source(res.query, res.fetched)
+
+
+def _query_text(state: AgentState, question: str) -> str:
+    """What the live PubMed query is built from: the model plan's keyword query, else the question."""
+    plan = state.get("plan")
+    if plan is not None and plan.source == "model" and plan.search_query.strip():
+        return plan.search_query
+    return question
 
 
 async def retrieve(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
@@ -63,22 +74,30 @@ async def retrieve(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
     if plan is not None and not plan.needs_retrieval and "pubmed" not in plan.tools:
         return {"events": [node_event("retrieve", t0, "skipped (plan: no retrieval needed)")]}
     queries = list(dict.fromkeys(state.get("queries") or [state["question"]]))[:3]
-    expansions, events = await _expand(deps, queries[0])
+    expansions: list[str] = []
+    events: list[TraceEvent] = []
     calls: list[ToolCall] = []
-    try:
-        groups = await asyncio.to_thread(_search, deps, queries, expansions, s.retrieval.k)
-        passages = [p for group in groups for p in group]
-        hits = {q: [p.doc_id for p in g] for q, g in zip(queries, groups, strict=True)}
-    except IndexNotFoundError as missing:
-        if not (s.agent.use_eutils and deps.ncbi_available):
-            raise
-        try:  # no local index: search PubMed itself (live, or from a --replay recording)
-            passages, call = await _live_pubmed(deps, queries[0], s.retrieval.k)
-        except BiomedQAError as e:
-            logger.info("no local index and PubMed is unreachable (%s)", e)
-            raise missing from e
+    hits: dict[str, list[str]] = {}
+    source = deps.literature
+    if source.kind == "pubmed":
+        passages, call, source = await _live_pubmed(deps, queries[0], _query_text(state, queries[0]), s.retrieval.k)
         calls.append(call)
-        hits = {}
+    else:
+        expansions, events = await _expand(deps, queries[0])
+        try:
+            groups = await asyncio.to_thread(_search, deps, queries, expansions, s.retrieval.k)
+            passages = [p for group in groups for p in group]
+            hits = {q: [p.doc_id for p in g] for q, g in zip(queries, groups, strict=True)}
+        except IndexNotFoundError as missing:
+            if s.retrieval.source != "auto" or not (s.agent.use_eutils and deps.ncbi_available):
+                raise
+            try:  # no such local index: search PubMed itself (live, or from a --replay recording)
+                passages, call, source = await _live_pubmed(deps, queries[0], _query_text(state, queries[0]),
+                                                            s.retrieval.k)
+            except BiomedQAError as e:
+                logger.info("no local index and PubMed is unreachable (%s)", e)
+                raise missing from e
+            calls.append(call)
     events.append(
         node_event(
             "retrieve",
@@ -86,7 +105,9 @@ async def retrieve(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
             f"{len(passages)} passages for {len(queries)} queries" + (" (+HyDE)" if expansions else ""),
             queries=queries,
             hits=hits,
+            searched=source.model_dump(),
             retrieved=[{"doc_id": p.doc_id, "score": round(p.score, 4), "source": p.source} for p in passages],
         )
     )
-    return {"passages": passages, "expansions": expansions, "tool_calls": calls, "events": events}
+    return {"passages": passages, "expansions": expansions, "tool_calls": calls, "events": events,
+            "searched": source}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,9 @@ import click
 
 from biomedqa.cli.agent import close_agent, make_agent
 from biomedqa.cli.options import with_settings
-from biomedqa.cli.output import echo_json, stderr_console
+from biomedqa.cli.output import echo_json, stderr_console, stdout_console
+from biomedqa.errors import InputError
+from biomedqa.history import record_answer
 from biomedqa.settings import Settings
 from biomedqa.types import Answer
 
@@ -32,7 +35,33 @@ def parse_options(items: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-@click.command()
+EXAMPLE = """
+
+\b
+Examples:
+  biomedqa ask "Does metformin lower HbA1c?"
+  echo "Is CFTR the gene mutated in cystic fibrosis?" | biomedqa ask - --json
+"""
+
+
+def read_question(question: str) -> str:
+    """QUESTION itself, or all of stdin when it is ``-``.
+
+    Raises:
+        InputError: ``-`` with a terminal on stdin (nothing piped in).
+    """
+    if question != "-":
+        return question
+    if sys.stdin.isatty():
+        raise InputError("ask - reads the question from stdin, but nothing was piped in.",
+                         hint='Pipe it in (echo "Q" | biomedqa ask -) or pass it as an argument.')
+    text = sys.stdin.read().strip()
+    if not text:
+        raise InputError("the question is empty (stdin had no text).", hint='Pipe one in: echo "Q" | biomedqa ask -')
+    return text
+
+
+@click.command(epilog=EXAMPLE)
 @click.argument("question")
 @click.option("--index", default=None, help="Index name (see: biomedqa index list).")
 @click.option("--model", default=None, help="Model name, .gguf path, or hf:REPO/FILE.")
@@ -41,7 +70,7 @@ def parse_options(items: tuple[str, ...]) -> dict[str, str]:
     "-O", "--option", "options", multiple=True, metavar="LETTER=TEXT", help="Answer options (multiple choice)."
 )
 @click.option("--format", "fmt", type=click.Choice(["free", "yesno", "yesnomaybe", "choice"]), default=None)
-@click.option("--hyde/--no-hyde", default=None, help="HyDE query expansion (default: from settings).")
+@click.option("--hyde/--no-hyde", default=None, help="HyDE query expansion.")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
 @click.option(
     "--trace",
@@ -59,9 +88,10 @@ def ask(
     trace_path: Path | None,
     settings: Settings,
 ) -> None:
-    """Answer QUESTION with citations from the local index and tools."""
+    """Answer QUESTION (or stdin, with -) with citations from the local index and tools."""
     from biomedqa.api import run_sync
 
+    question = read_question(question)
     agent = make_agent(settings)
     try:
         coro = agent.aask(question, options=parse_options(options) or None, format=fmt)
@@ -72,6 +102,7 @@ def ask(
                 answer = run_sync(coro)
     finally:
         close_agent(agent)
+    record_answer(settings, answer, command="ask")
     if trace_path:
         trace_path.write_text(answer.model_dump_json(indent=2))
     if as_json:
@@ -82,12 +113,11 @@ def ask(
 
 def render(answer: Answer) -> None:
     """The shared answer view (text, choice, citations, self-check), then the run's verdicts and time."""
-    from rich.console import Console
     from rich.text import Text
 
     from biomedqa.cli.render import render_answer
 
-    console = Console()
+    console = stdout_console()
     render_answer(console, answer)
     verdicts = ", ".join(s.verdict for s in answer.support) or "no verdicts"
     console.print(Text(f"({verdicts}; {answer.timings.get('total', 0):.1f}s)", style="dim"))

@@ -45,6 +45,8 @@ def render_answer(console: Console, answer: Answer, *, streamed: bool = False) -
         console.print(Text.assemble(("Answer: ", "bold"), (answer.choice, "bold cyan")))
     render_citations(console, answer)
     console.print(Text.assemble(("Self-check: ", "dim"), grounded_label(answer)))
+    if answer.searched is not None:
+        console.print(Text(answer.searched.label, style="dim"))
 
 
 def render_citations(console: Console, answer: Answer) -> None:

@@ -66,7 +66,7 @@ async def run_questions(settings: Settings, items: list[dict[str, str]], llm: An
                         progress: Any = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Answer and score each item; returns per-question rows and replay statistics."""
     from biomedqa.tools.eutils import build_eutils
-    from biomedqa.tools.eutils.chains import answer_gene_question
+    from biomedqa.tools.eutils.chains import answer_by_intent, answer_gene_question
 
     toolbox = build_eutils(settings)
     rows: list[dict[str, Any]] = []
@@ -74,7 +74,8 @@ async def run_questions(settings: Settings, items: list[dict[str, str]], llm: An
         for it in items:
             t0 = time.perf_counter()
             try:
-                result = await answer_gene_question(it["question"], llm, toolbox)
+                result = (await answer_by_intent(it["question"], toolbox)
+                          or await answer_gene_question(it["question"], llm, toolbox))
                 pred, calls, task, err = result.answer, result.tool_calls, result.task, None
             except Exception as e:  # noqa: BLE001  # one broken question must not stop the benchmark
                 logger.warning("question failed: %s", e)

@@ -67,6 +67,8 @@ def loose_keys(url: str, body: str | bytes | None = None) -> list[str]:
     keys.append(_join(service, no_retmax))
     if any(k in ID_PARAMS for k, _ in pairs):
         keys.append(_join(service, [(k, _sorted_ids(v) if k in ID_PARAMS else v) for k, v in no_retmax]))
+    if any(k == "term" for k, _ in pairs):  # esearch terms are case-insensitive at NCBI
+        keys.append(_join(service, [(k, " ".join(v.lower().split()) if k == "term" else v) for k, v in no_retmax]))
     return list(dict.fromkeys(k for k in keys if k != _join(service, pairs)))
 
 

@@ -59,6 +59,7 @@ class SnpRecord(BaseModel):
     chromosome: str = ""
     position: int | None = None
     genes: list[str] = Field(default_factory=list)
+    gene_ids: list[str] = Field(default_factory=list, description="NCBI Gene ids of ``genes``, same order")
     function_class: str = ""
     clinical_significance: str = ""
 
@@ -135,9 +136,10 @@ def snp_from_summary(uid: str, d: dict[str, Any]) -> SnpRecord:
     """A SnpRecord from an esummary snp JSON document."""
     chrpos = str(d.get("chrpos", "") or "")
     chrom, _, pos = chrpos.partition(":")
-    genes = [str(g.get("name")) for g in d.get("genes", []) or [] if isinstance(g, dict) and g.get("name")]
+    named = [g for g in d.get("genes", []) or [] if isinstance(g, dict) and g.get("name")]
     return SnpRecord(rsid=f"rs{d.get('snp_id', uid)}", chromosome=str(d.get("chr", "") or chrom),
-                     position=int(pos) if pos.isdigit() else None, genes=genes,
+                     position=int(pos) if pos.isdigit() else None, genes=[str(g["name"]) for g in named],
+                     gene_ids=[str(g.get("gene_id", "")) for g in named],
                      function_class=str(d.get("fxn_class", "") or ""),
                      clinical_significance=str(d.get("clinical_significance", "") or ""))
 

@@ -8,7 +8,7 @@ import logging
 import click
 
 from biomedqa.cli.options import with_settings
-from biomedqa.cli.output import echo_json
+from biomedqa.cli.output import echo_json, stdout_console
 from biomedqa.settings import Settings
 from biomedqa.tools.sql.models import SqlAnswer
 
@@ -17,11 +17,10 @@ logger = logging.getLogger(__name__)
 
 def render(ans: SqlAnswer) -> None:
     """Print the SQL, the rows as a rich table and the answer to stdout."""
-    from rich.console import Console
     from rich.syntax import Syntax
     from rich.table import Table
 
-    console = Console()
+    console = stdout_console()
     if ans.sql:
         console.print(Syntax(ans.sql, "sql", word_wrap=True))
     if ans.columns:
@@ -40,7 +39,7 @@ def render(ans: SqlAnswer) -> None:
 @click.argument("question")
 @click.option("--db", default=None, help="SQLAlchemy URL or SQLite file (default: the shared BiomedSQL sample).")
 @click.option("--json", "as_json", is_flag=True, help="Print the SqlAnswer as JSON.")
-@with_settings(db="sql.url")
+@with_settings(ncbi=False, db="sql.url")
 def sql_command(question: str, as_json: bool, settings: Settings) -> None:
     """Answer QUESTION from a database with read-only, guarded SQL written by the local model."""
     from biomedqa.deps import Deps
