@@ -11,6 +11,8 @@ import logging
 import re
 from collections.abc import Sequence
 
+from typing_extensions import TypedDict, Unpack
+
 from biomedqa.agent.verify import ClaimCheck, verify_claim
 from biomedqa.deps import Deps
 from biomedqa.errors import InputError
@@ -98,23 +100,21 @@ async def averify(
             deps.close()
 
 
-def verify(
-    claim: str,
-    *,
-    pmid: str | None = None,
-    passages: Sequence[Passage] | None = None,
-    index: str | None = None,
-    settings: MaybeSettings = None,
-    question: str = "",
-    use_model: bool = True,
-    deps: Deps | None = None,
-) -> ClaimCheck:
+class VerifyOptions(TypedDict, total=False):
+    """The keywords of :func:`averify`, for :func:`verify` to pass on."""
+
+    pmid: str | None
+    passages: Sequence[Passage] | None
+    index: str | None
+    settings: MaybeSettings
+    question: str
+    use_model: bool
+    deps: Deps | None
+
+
+def verify(claim: str, **kw: Unpack[VerifyOptions]) -> ClaimCheck:
     """Synchronous :func:`averify` (same arguments)."""
     from biomedqa.api import run_sync
 
-    coro = averify(
-        claim, pmid=pmid, passages=passages, index=index, settings=settings, question=question,
-        use_model=use_model, deps=deps,
-    )  # fmt: skip
-    result: ClaimCheck = run_sync(coro)
+    result: ClaimCheck = run_sync(averify(claim, **kw))
     return result

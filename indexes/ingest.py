@@ -219,18 +219,25 @@ def _iterparse_pubmed(path: Path, report: IngestReport) -> Iterator[Record]:
                 if el.tag != "PubmedArticle":
                     continue
                 n += 1
-                rec = _element_record(el)
+                rec = _checked(_element_record(el), path, n, report)
                 el.clear()
-                if rec is None:
-                    report.problem(path, None, f"article #{n}: no PMID or no title/abstract")
-                elif rec.pmid is None:
-                    report.problem(path, None, f"article #{n}: PMID {rec.id[:40]!r} is not ASCII digits")
-                else:
+                if rec is not None:
                     yield rec
     except ET.ParseError as e:
         report.problem(path, e.position[0], f"XML parsing stopped after {n} article(s): {e}")
     except (OSError, EOFError) as e:
         report.problem(path, None, f"file unreadable or truncated after {n} article(s) ({type(e).__name__})")
+
+
+def _checked(rec: Record | None, path: Path, n: int, report: IngestReport) -> Record | None:
+    """``rec`` when it can be indexed; otherwise the reason is reported and None returned."""
+    if rec is None:
+        report.problem(path, None, f"article #{n}: no PMID or no title/abstract")
+    elif rec.pmid is None:
+        report.problem(path, None, f"article #{n}: PMID {rec.id[:40]!r} is not ASCII digits")
+    else:
+        return rec
+    return None
 
 
 def read_pubmed_xml(path: Path, report: IngestReport) -> Iterator[Record]:
@@ -249,12 +256,8 @@ def read_pubmed_xml(path: Path, report: IngestReport) -> Iterator[Record]:
             for n, item in enumerate(articles, 1):
                 if not isinstance(item, dict) or "MedlineCitation" not in item:
                     continue  # PubmedBookArticle, DeleteCitation: nothing to index
-                rec = _pubmed_record(item)
-                if rec is None:
-                    report.problem(path, None, f"article #{n}: no PMID or no title/abstract")
-                elif rec.pmid is None:
-                    report.problem(path, None, f"article #{n}: PMID {rec.id[:40]!r} is not ASCII digits")
-                else:
+                rec = _checked(_pubmed_record(item), path, n, report)
+                if rec is not None:
                     yield rec
     except Exception as e:  # noqa: BLE001 - Bio raises assorted XML errors; all mean "stop this file"
         if n == 0 and "does not represent a list" in str(e):

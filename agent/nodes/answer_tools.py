@@ -27,8 +27,7 @@ logger = logging.getLogger(__name__)
 
 def _usable(state: AgentState, deps: Deps) -> bool:
     s = deps.settings.agent
-    return s.tool_route and s.use_eutils and not is_closed(state) and hasattr(deps.eutils, "call") \
-        and deps.ncbi_available
+    return s.tool_route and s.use_eutils and not is_closed(state) and deps.ncbi_available
 
 
 async def answer_tools(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
