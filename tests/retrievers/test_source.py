@@ -60,3 +60,11 @@ def test_fresh_home_answers_from_the_demo_index(settings: Settings) -> None:
     assert answer.pmids and set(answer.pmids) <= demo_pmids
     assert "21593045" in {p.pmid for p in answer.evidence}  # the PCOS metformin IVF abstract
     assert (s.index_dir / "demo" / "manifest.json").is_file()
+
+
+def test_tool_only_answer_says_no_literature_was_searched(settings: Settings) -> None:
+    s = settings.with_overrides({"ncbi.replay": json.dumps(["geneturing"]), "ncbi.offline": True})
+    answer = Agent(deps=Deps(s, llm=ScriptedChatModel())).ask("Which chromosome carries the SNP rs1316126938?")
+    assert answer.searched is not None and answer.searched.kind == "none"
+    assert answer.searched.label == "No literature searched: answered from NCBI records alone."
+    assert not s.index_dir.exists()  # the demo index was not built for a question that needs no literature
