@@ -95,6 +95,14 @@ class SQLExecutionError(BiomedQAError):
         super().__init__(message)
 
 
+class SQLResourceError(SQLExecutionError):
+    """A query stopped for resources (timeout, size limit, memory); the repair loop never re-runs it."""
+
+    def __init__(self, message: str, *, sql: str = "", limit: str = "") -> None:
+        self.limit = limit  # "timeout" | "length" | "cell" | "result" | "memory"
+        super().__init__(message, sql=sql)
+
+
 class NoEvidenceError(BiomedQAError):
     """Retrieval and tools found nothing to answer from, and ``agent.require_evidence`` is on."""
 

@@ -15,7 +15,12 @@ from platformdirs import user_cache_dir, user_data_dir
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from biomedqa.config_file import Layer, has_path, load_user_config, sources
 from biomedqa.errors import ConfigError
+
+
+def _default_cache_dir() -> Path:
+    return Path(user_cache_dir("biomedqa"))
 
 
 class _Group(BaseModel):
@@ -149,6 +154,11 @@ class AgentSettings(_Group):
     tool_loop_seconds: float = Field(default=60.0, gt=0, description="Wall-clock limit of the fallback tool loop")
 
 
+class HistorySettings(_Group):
+    enabled: bool = Field(default=False, description="Keep a local SQLite log of answers (biomedqa logs)")
+    path: Path | None = Field(default=None, description="History database; None: home/history.sqlite")
+
+
 class Settings(BaseSettings):
     """All biomedqa settings. Env: ``BIOMEDQA_LLM__MODEL=...``, ``BIOMEDQA_HOME=...``."""
 
@@ -156,7 +166,10 @@ class Settings(BaseSettings):
         env_prefix="BIOMEDQA_", env_nested_delimiter="__", extra="forbid", validate_default=True
     )
     home: Path = Field(default_factory=lambda: Path(user_data_dir("biomedqa")), description="Indexes live here")
-    cache_dir: Path = Field(default_factory=lambda: Path(user_cache_dir("biomedqa")), description="Models, HyDE cache")
+    cache_dir: Path = Field(
+        default_factory=lambda: _default_cache_dir(),
+        description="Models assembled, embedding shards, HyDE and HF caches (default: home/cache when home is set)",
+    )
     preset: str = "default"
     llm: LLMSettings = Field(default_factory=LLMSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
@@ -164,10 +177,15 @@ class Settings(BaseSettings):
     ncbi: NCBISettings = Field(default_factory=NCBISettings)
     sql: SQLSettings = Field(default_factory=SQLSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
+    history: HistorySettings = Field(default_factory=HistorySettings)
 
     @property
     def index_dir(self) -> Path:
         return self.home / "indexes"
+
+    @property
+    def history_path(self) -> Path:
+        return self.history.path or self.home / "history.sqlite"
 
     def snapshot(self) -> dict[str, Any]:
         """JSON-able copy without secrets, for traces and manifests."""
@@ -181,11 +199,16 @@ class Settings(BaseSettings):
             *parents, leaf = dotted.split(".")
             for p in parents:
                 if not isinstance(node.get(p), dict):
-                    raise ConfigError(f"unknown setting {dotted!r}.", hint="See the settings table in the README.")
+                    raise ConfigError(f"unknown setting {dotted!r}.", hint="List them with: biomedqa config show")
                 node = node[p]
             if leaf not in node:
-                raise ConfigError(f"unknown setting {dotted!r}.", hint="See the settings table in the README.")
+                raise ConfigError(f"unknown setting {dotted!r}.", hint="List them with: biomedqa config show")
             node[leaf] = _coerce(value, node[leaf])
+        if "home" in overrides and "cache_dir" not in overrides and self.cache_dir in {
+            _default_cache_dir(),
+            self.home / "cache",
+        }:
+            data["cache_dir"] = Path(str(data["home"])) / "cache"  # BIOMEDQA_HOME moves the caches too
         return _validate(data)
 
 
@@ -239,23 +262,78 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def get_settings(config: MaybeSettings = None) -> Settings:
-    """Settings from an object, a dict, a preset name / JSON path, or the environment.
+def settings_layers(config: str | None = None) -> list[Layer]:
+    """The layers above the built-in defaults, lowest first: preset, user config file, environment.
 
-    A preset is applied first, then ``BIOMEDQA_*`` environment variables on top of it.
+    Raises:
+        ConfigError: an unknown preset, a bad user config file or a bad ``BIOMEDQA_*`` variable.
     """
-    if isinstance(config, Settings):
-        return config
-    if isinstance(config, dict):
-        return _validate(config)
     name = config or os.environ.get("BIOMEDQA_PRESET", "default")
-    preset = load_preset(name)
+    preset = {**load_preset(name), "preset": Path(name).stem}
     try:
         env_only = Settings()
     except ValidationError as e:
         err = e.errors()[0]
         raise ConfigError(f"bad BIOMEDQA_ environment setting {'.'.join(map(str, err['loc']))}: {err['msg']}.") from e
     env_set = env_only.model_dump(exclude_unset=True)
-    data = _merge(_merge(Settings.model_construct().model_dump(), preset), env_set)
-    data["preset"] = Path(name).stem
-    return _validate(data)
+    return [(f"preset {preset['preset']}", preset), ("user config", load_user_config()), ("env", env_set)]
+
+
+def settings_from_layers(layers: list[Layer]) -> Settings:
+    """Merge ``layers`` over the defaults. A moved ``home`` moves ``cache_dir`` too (to ``home/cache``)
+    unless a layer sets ``cache_dir`` itself.
+
+    Raises:
+        ConfigError: a value no layer may hold; the message names the layer it came from.
+    """
+    data = Settings.model_construct().model_dump()
+    for _, layer in layers:
+        data = _merge(data, layer)
+    if any(has_path(layer, "home") for _, layer in layers) and not any(
+        has_path(layer, "cache_dir") for _, layer in layers
+    ):
+        data["cache_dir"] = Path(data["home"]) / "cache"
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        origin = sources([where], layers)[where]
+        raise ConfigError(
+            f"bad setting {where}: {err['msg']} (from {origin}).", hint="Fix the value or drop it."
+        ) from e
+
+
+def leaf_keys() -> list[str]:
+    """Every dotted setting name, in declaration order (``home``, ``llm.model``, …)."""
+    keys: list[str] = []
+    for name, field in Settings.model_fields.items():
+        group = field.annotation
+        if isinstance(group, type) and issubclass(group, _Group):
+            keys.extend(f"{name}.{sub}" for sub in group.model_fields)
+        else:
+            keys.append(name)
+    return keys
+
+
+def setting_sources(config: str | None = None, cli: list[Layer] | None = None) -> dict[str, str]:
+    """For each dotted setting, the layer its value in effect came from (``biomedqa config show``).
+
+    Args:
+        config: Preset name or JSON file (None: ``BIOMEDQA_PRESET`` or ``default``).
+        cli: Command-line layers over the rest, e.g. ``[("-o", {"llm": {"model": "x"}})]``.
+    """
+    return sources(leaf_keys(), settings_layers(config) + list(cli or []))
+
+
+def get_settings(config: MaybeSettings = None) -> Settings:
+    """Settings from an object, a dict, a preset name / JSON path, or the environment.
+
+    Layers, each over the last: defaults, the preset, the user config file
+    (:mod:`biomedqa.config_file`), then ``BIOMEDQA_*`` environment variables.
+    """
+    if isinstance(config, Settings):
+        return config
+    if isinstance(config, dict):
+        return _validate(config)
+    return settings_from_layers(settings_layers(config))

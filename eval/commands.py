@@ -14,6 +14,7 @@ SUITES = {
     "report": "biomedqa.eval.report:command",
     "scale": "biomedqa.eval.scale.runner:command",
     "ingest": "biomedqa.eval.scale.ingest:command",
+    "security": "biomedqa.eval.security.runner:command",
 }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from biomedqa.cli.output import handle_errors
+from biomedqa.cli.output import handle_errors, stdout_console
 from biomedqa.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -38,13 +38,12 @@ def markdown_table(runs: Sequence[Any]) -> str:
 
 def print_table(runs: Sequence[Any]) -> None:
     """Print the comparison as a rich table on stdout."""
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(*COLUMNS)
     for row in _rows(runs):
         table.add_row(*row)
-    Console().print(table)
+    stdout_console().print(table)
 
 
 def load_runs(paths: Sequence[Path]) -> list[Any]:

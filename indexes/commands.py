@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from biomedqa.cli.options import with_settings
-from biomedqa.cli.output import echo_json
+from biomedqa.cli.output import echo_json, stdout_console
 from biomedqa.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -159,6 +159,5 @@ def info_command(name: str, as_json: bool, settings: Settings) -> None:
 
 
 def _print(renderable: Any) -> None:
-    from rich.console import Console
 
-    Console().print(renderable)
+    stdout_console().print(renderable)

@@ -65,7 +65,7 @@ class SentenceTransformerEmbedder:
         return normalize(out)
 
 
-def _load_model(path: str, device: str) -> Any:
+def _load_model(path: str, device: str, hf_cache: Path | None = None) -> Any:
     key = (path, device)
     with _LOCK:
         if key not in _CACHE:
@@ -74,7 +74,9 @@ def _load_model(path: str, device: str) -> Any:
             from sentence_transformers import SentenceTransformer
 
             try:
-                _CACHE[key] = SentenceTransformer(path, device=device)
+                _CACHE[key] = SentenceTransformer(
+                    path, device=device, cache_folder=str(hf_cache) if hf_cache else None
+                )
             except (OSError, ValueError) as e:
                 raise ModelNotFoundError(
                     f"cannot load embedder from {path} ({type(e).__name__}).",
@@ -99,7 +101,7 @@ def load_embedder(settings: Settings, name: str | None = None) -> Embedder:
     name = name or settings.index.embedder
     path = resolve_embedder(name, settings.cache_dir)
     device = pick_device(settings.index.use_gpu)
-    model = _load_model(path, device)
+    model = _load_model(path, device, settings.cache_dir / "hf")  # hub ids download under cache_dir too
     logger.info("embedder %s loaded on %s", name, device)
     return SentenceTransformerEmbedder(model, name=name, batch_size=settings.index.batch_size)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from biomedqa.errors import ConfigError
 from biomedqa.settings import Settings, get_settings
 from biomedqa.shared_data import shared_data_dir
 from biomedqa.testing import HashEmbedder, ScriptedChatModel
+
+os.environ["BIOMEDQA_CONFIG"] = ""  # no user config file (~/.config/biomedqa/config.toml) leaks into tests
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

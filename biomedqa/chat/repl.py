@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import click
-from rich.console import Console
 from rich.text import Text
 
 from biomedqa.chat.session import ChatSession
 from biomedqa.cli.agent import make_agent
 from biomedqa.cli.options import with_settings
+from biomedqa.cli.output import stdout_console
 from biomedqa.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ async def repl(session: ChatSession, reader: LineReader, *, prompt: str = PROMPT
 @with_settings(model="llm.model", index="retrieval.index")
 def chat(settings: Settings) -> None:
     """Chat with the agent: streamed answers with PMID citations; /help lists commands."""
-    console = Console(highlight=False)
+    console = stdout_console(highlight=False)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     reader: LineReader = TerminalReader(settings.home / "chat_history") if interactive else PlainReader()
     if interactive:

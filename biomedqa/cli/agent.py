@@ -5,7 +5,7 @@ The commands talk to the agent only through :class:`AgentLike` and build it with
 (a test, an embedding application) installs another with :func:`use_agent_factory`:
 
     with use_agent_factory(lambda settings: FakeAgent(settings)):
-        CliRunner().invoke(cli, ["batch", "q.csv", "-o", "a.csv"])
+        CliRunner().invoke(cli, ["batch", "q.csv", "--out", "a.csv"])
 
 Nothing here loads a model at import time.
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,8 @@ import click
 
 from biomedqa.cli.agent import close_agent, make_agent
 from biomedqa.cli.options import with_settings
-from biomedqa.cli.output import echo_json, stderr_console
+from biomedqa.cli.output import echo_json, stderr_console, stdout_console
+from biomedqa.errors import InputError
 from biomedqa.settings import Settings
 from biomedqa.types import Answer
 
@@ -32,7 +34,33 @@ def parse_options(items: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-@click.command()
+EXAMPLE = """
+
+\b
+Examples:
+  biomedqa ask "Does metformin lower HbA1c?"
+  echo "Is CFTR the gene mutated in cystic fibrosis?" | biomedqa ask - --json
+"""
+
+
+def read_question(question: str) -> str:
+    """QUESTION itself, or all of stdin when it is ``-``.
+
+    Raises:
+        InputError: ``-`` with a terminal on stdin (nothing piped in).
+    """
+    if question != "-":
+        return question
+    if sys.stdin.isatty():
+        raise InputError("ask - reads the question from stdin, but nothing was piped in.",
+                         hint='Pipe it in (echo "Q" | biomedqa ask -) or pass it as an argument.')
+    text = sys.stdin.read().strip()
+    if not text:
+        raise InputError("the question is empty (stdin had no text).", hint='Pipe one in: echo "Q" | biomedqa ask -')
+    return text
+
+
+@click.command(epilog=EXAMPLE)
 @click.argument("question")
 @click.option("--index", default=None, help="Index name (see: biomedqa index list).")
 @click.option("--model", default=None, help="Model name, .gguf path, or hf:REPO/FILE.")
@@ -59,9 +87,10 @@ def ask(
     trace_path: Path | None,
     settings: Settings,
 ) -> None:
-    """Answer QUESTION with citations from the local index and tools."""
+    """Answer QUESTION (or stdin, with -) with citations from the local index and tools."""
     from biomedqa.api import run_sync
 
+    question = read_question(question)
     agent = make_agent(settings)
     try:
         coro = agent.aask(question, options=parse_options(options) or None, format=fmt)
@@ -82,12 +111,11 @@ def ask(
 
 def render(answer: Answer) -> None:
     """The shared answer view (text, choice, citations, self-check), then the run's verdicts and time."""
-    from rich.console import Console
     from rich.text import Text
 
     from biomedqa.cli.render import render_answer
 
-    console = Console()
+    console = stdout_console()
     render_answer(console, answer)
     verdicts = ", ".join(s.verdict for s in answer.support) or "no verdicts"
     console.print(Text(f"({verdicts}; {answer.timings.get('total', 0):.1f}s)", style="dim"))

@@ -22,7 +22,37 @@ COMMANDS: dict[str, str] = {
     "eval": "biomedqa.eval.commands:eval_group",
     "sql": "biomedqa.tools.sql.commands:sql_command",
     "trace": "biomedqa.cli.local:trace",
+    "config": "biomedqa.cli.config:config_group",
+    "logs": "biomedqa.cli.history:logs",
 }
+VERBOSITY_KEY = "biomedqa.verbosity"
+
+
+def _verbosity(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    """-v / -q given after a subcommand: add to (or take from) the level set before it."""
+    if value:
+        root = ctx.find_root()
+        step = value if param.name == "verbose_after" else -value
+        root.meta[VERBOSITY_KEY] = root.meta.get(VERBOSITY_KEY, 0) + step
+        configure_logging(root.meta[VERBOSITY_KEY])
+    return value
+
+
+def add_verbosity(cmd: click.Command) -> click.Command:
+    """Accept ``-v`` / ``-q`` on ``cmd`` (and on every subcommand of a group) as well as before it."""
+    if getattr(cmd, "_biomedqa_verbosity", False):
+        return cmd
+    taken = {opt for p in cmd.params for opt in getattr(p, "opts", [])}
+    if not taken & {"-v", "--verbose", "-q", "--quiet"}:
+        cmd.params.append(click.Option(["-v", "--verbose", "verbose_after"], count=True, expose_value=False,
+                                       callback=_verbosity, help="More log output on stderr (-vv debug)."))
+        cmd.params.append(click.Option(["-q", "--quiet", "quiet_after"], count=True, expose_value=False,
+                                       callback=_verbosity, help="Only errors on stderr."))
+    cmd._biomedqa_verbosity = True  # type: ignore[attr-defined]
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            add_verbosity(sub)
+    return cmd
 
 
 class LazyGroup(click.Group):
@@ -52,17 +82,26 @@ class LazyGroup(click.Group):
                         f"command {cmd_name!r} is unavailable ({reason}); reinstall: bash .ci/setup.sh"
                     )
 
-                return unavailable
-            return cmd  # type: ignore[no-any-return]
-        return super().get_command(ctx, cmd_name)
+                return add_verbosity(unavailable)
+            return add_verbosity(cmd)
+        found = super().get_command(ctx, cmd_name)
+        return add_verbosity(found) if found is not None else None
 
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", count=True, help="-v info, -vv debug, -vvv also HTTP.")
+@click.option("-v", "--verbose", count=True, help="-v info, -vv debug, -vvv also HTTP (also after the command).")
+@click.option("-q", "--quiet", count=True, help="Only errors on stderr (also after the command).")
 @click.version_option(package_name="biomedqa")
-def cli(verbose: int) -> None:
-    """biomedqa: local, private biomedical question answering with PMID citations."""
-    configure_logging(verbose)
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
+    """biomedqa: local, private biomedical question answering with PMID citations.
+
+    \b
+    Example:
+      biomedqa ask "Does metformin lower HbA1c?"
+    """
+    ctx.meta[VERBOSITY_KEY] = verbose - quiet
+    configure_logging(verbose - quiet)
 
 
 def main() -> None:

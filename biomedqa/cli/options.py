@@ -1,5 +1,8 @@
 """The settings plumbing every command shares: ``-s PRESET``, ``-o KEY=VALUE``, ``--replay``, ``--record``.
 
+``-o`` means "override a setting" in every command (``batch`` writes its output with ``--out``);
+the old ``--set`` spelling and ``batch -o FILE`` get a one-line migration error.
+
 :func:`with_settings` adds those options to a command, builds the :class:`Settings` they describe
 (plus any command option mapped onto a setting) and passes it to the command as ``settings``:
 
@@ -13,41 +16,106 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from biomedqa.cli.output import F, handle_errors
+from biomedqa.config_file import Layer, nest
 from biomedqa.errors import ConfigError
 from biomedqa.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
-SET_FLAGS = ("-o", "--set")
-SET_HELP = "Override a setting, e.g. -o llm.model=smollm2-135m."
+SET_FLAGS = ("-o", "--override")
+SET_HELP = "Override a setting (repeatable), e.g. -o llm.model=smollm2-135m; list them: biomedqa config show."
+BARE_O_HINT = "Write it as KEY=VALUE, e.g. -o retrieval.k=10"
 
 
-def settings_options(f: F, *, set_flags: Sequence[str] = SET_FLAGS, set_help: str = SET_HELP) -> F:
-    """Add -s PRESET, -o/--set key=value (repeatable), --replay PATH (repeatable), --record PATH."""
+class UsageLine(click.ClickException):
+    """A usage mistake told in one line (no usage block), exit code 2 like click's own usage errors."""
+
+    exit_code = 2
+
+
+def _removed_set(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    if value:
+        raise UsageLine(f"--set is gone: write -o {value[0]} (-o overrides a setting in every command).")
+    return value
+
+
+def settings_options(f: F, *, set_help: str = SET_HELP, ncbi: bool = True) -> F:
+    """Add -s PRESET, -o KEY=VALUE (repeatable) and, with ``ncbi``, --replay PATH (repeatable) and --record PATH."""
+    if ncbi:
+        f = click.option(
+            "--record",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="Save live NCBI responses to this JSONL(.gz) file.",
+        )(f)
+        f = click.option(
+            "--replay",
+            multiple=True,
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Serve NCBI calls from this recording (repeatable; 'geneturing', 'fixtures': recorded sets).",
+        )(f)
+    f = click.option("--set", "removed_set", multiple=True, hidden=True, expose_value=False, callback=_removed_set)(f)
+    f = click.option(*SET_FLAGS, "sets", multiple=True, metavar="KEY=VALUE", help=set_help)(f)
     f = click.option(
-        "--record",
-        type=click.Path(dir_okay=False, path_type=Path),
+        "-s",
+        "--preset",
         default=None,
-        help="Save live NCBI responses to this JSONL(.gz) file.",
-    )(f)
-    f = click.option(
-        "--replay",
-        multiple=True,
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Serve NCBI calls from this recording (repeatable; 'geneturing': the GeneTuring cache); no network.",
-    )(f)
-    f = click.option(*set_flags, "sets", multiple=True, metavar="KEY=VALUE", help=set_help)(f)
-    f = click.option(
-        "-s", "--preset", default=None, help="Settings preset: default, fast, debug, gpu, or a .json file."
+        help="Settings preset: default, fast, debug, gpu, or a .json file  [default: default].",
     )(f)
     return f
+
+
+def cli_layers(
+    sets: tuple[str, ...] = (),
+    replay: tuple[Path, ...] = (),
+    record: Path | None = None,
+    named: dict[str, tuple[str, Any]] | None = None,
+    *,
+    bare_hint: str = BARE_O_HINT,
+) -> list[Layer]:
+    """The command line's setting layers, labelled for ``config show``: ``-o`` pairs, then named options.
+
+    Args:
+        sets: ``KEY=VALUE`` overrides.
+        replay: NCBI recordings to serve from (turns ``ncbi.offline`` on).
+        record: File to record live NCBI responses into.
+        named: ``{"dotted.key": ("--flag", value)}``; None values are ignored.
+        bare_hint: What to say about an ``-o`` item without ``=``.
+
+    Raises:
+        ConfigError: a malformed override or a missing replay file.
+    """
+    pairs: dict[str, Any] = {}
+    for item in sets:
+        key, eq, value = item.partition("=")
+        if not eq or not key:
+            raise ConfigError(f"bad override -o {item!r}.", hint=bare_hint)
+        pairs[key.strip()] = value.strip()
+    aliases = ("geneturing", "fixtures")  # the recorded GeneTuring cache; the recorded E-utilities fixtures
+    for path in replay:
+        if str(path) not in aliases and not path.exists():
+            raise ConfigError(f"replay file {path} does not exist.", hint="Pass a recording made with --record.")
+    layers: list[Layer] = [("-o", pairs)]
+    if replay:
+        layers.append(("--replay", {"ncbi.replay": [str(p) for p in replay], "ncbi.offline": True}))
+    if record:
+        layers.append(("--record", {"ncbi.record": str(record)}))
+    for key, (flag, value) in (named or {}).items():
+        if value is not None:
+            layers.append((flag, {key: value}))
+    return [(label, pairs) for label, pairs in layers if pairs]
+
+
+def nested_layers(layers: list[Layer]) -> list[Layer]:
+    """Dotted command-line layers as nested dicts, the shape :func:`~biomedqa.settings.setting_sources` reads."""
+    return [(label, nest(pairs)) for label, pairs in layers]
 
 
 def build_settings(
@@ -55,42 +123,37 @@ def build_settings(
     sets: tuple[str, ...] = (),
     replay: tuple[Path, ...] = (),
     record: Path | None = None,
+    *,
+    bare_hint: str = BARE_O_HINT,
     **overrides: Any,
 ) -> Settings:
-    """The settings a command line asks for: the preset, then ``-o`` pairs, then named options.
+    """The settings a command line asks for: the preset (under the user config and env), then ``-o``
+    pairs, then named options.
 
     Args:
         preset: Preset name or JSON file (None: defaults and environment).
         sets: ``KEY=VALUE`` overrides.
         replay: NCBI recordings to serve from (turns ``ncbi.offline`` on).
         record: File to record live NCBI responses into.
+        bare_hint: What to say about an ``-o`` item without ``=``.
         **overrides: ``{"dotted.key": value}``; None values are ignored.
 
     Raises:
         ConfigError: a malformed override, a missing replay file, or bad preset/values.
     """
+    named = {key: (key, value) for key, value in overrides.items()}
+    return settings_from_layers(preset, cli_layers(sets, replay, record, named, bare_hint=bare_hint))
+
+
+def settings_from_layers(preset: str | None, layers: list[Layer]) -> Settings:
+    """``get_settings(preset)`` with the command-line ``layers`` applied over it."""
     settings = get_settings(preset)
-    pairs: dict[str, Any] = {}
-    for item in sets:
-        key, eq, value = item.partition("=")
-        if not eq or not key:
-            raise ConfigError(f"bad override {item!r}.", hint="Write it as KEY=VALUE, e.g. -o retrieval.k=10")
-        pairs[key.strip()] = value.strip()
-    aliases = ("geneturing", "fixtures")  # the recorded GeneTuring cache; the recorded E-utilities fixtures
-    for path in replay:
-        if str(path) not in aliases and not path.exists():
-            raise ConfigError(f"replay file {path} does not exist.", hint="Pass a recording made with --record.")
-    if replay:
-        pairs["ncbi.replay"] = [str(p) for p in replay]
-        pairs["ncbi.offline"] = True
-    if record:
-        pairs["ncbi.record"] = str(record)
-    pairs.update({k: v for k, v in overrides.items() if v is not None})
+    pairs = {k: v for _, layer in layers for k, v in layer.items()}
     return settings.with_overrides(pairs) if pairs else settings
 
 
 def with_settings(
-    *, set_flags: Sequence[str] = SET_FLAGS, set_help: str = SET_HELP, **setting_params: str
+    *, set_help: str = SET_HELP, bare_hint: str = BARE_O_HINT, ncbi: bool = True, **setting_params: str
 ) -> Callable[[F], F]:
     """Decorator: add the settings options to a click command and inject ``settings: Settings``.
 
@@ -98,8 +161,9 @@ def with_settings(
     :func:`~biomedqa.cli.output.handle_errors`, which the decorator applies.
 
     Args:
-        set_flags: The flags of the ``KEY=VALUE`` override option (``batch`` keeps ``-o`` for its output).
-        set_help: Its help text.
+        set_help: Help text of ``-o``.
+        bare_hint: What to say about an ``-o`` item without ``=`` (``batch``: use ``--out``).
+        ncbi: Offer ``--replay`` / ``--record`` (off for commands that never call NCBI).
         **setting_params: Command parameters that set a setting, ``param="dotted.key"``; the
             command does not receive them, and a None value leaves the setting alone.
 
@@ -109,18 +173,12 @@ def with_settings(
 
     def decorate(f: F) -> F:
         @functools.wraps(f)
-        def wrapper(
-            *args: Any,
-            preset: str | None,
-            sets: tuple[str, ...],
-            replay: tuple[Path, ...],
-            record: Path | None,
-            **kwargs: Any,
-        ) -> Any:
-            overrides = {key: kwargs.pop(param) for param, key in setting_params.items()}
-            settings = build_settings(preset, sets, replay, record, **overrides)
-            return f(*args, settings=settings, **kwargs)
+        def wrapper(*args: Any, preset: str | None, sets: tuple[str, ...], **kwargs: Any) -> Any:
+            replay, record = kwargs.pop("replay", ()), kwargs.pop("record", None)
+            named = {key: ("--" + param.replace("_", "-"), kwargs.pop(param)) for param, key in setting_params.items()}
+            layers = cli_layers(sets, replay, record, named, bare_hint=bare_hint)
+            return f(*args, settings=settings_from_layers(preset, layers), **kwargs)
 
-        return settings_options(handle_errors(wrapper), set_flags=set_flags, set_help=set_help)  # type: ignore[return-value]
+        return settings_options(handle_errors(wrapper), set_help=set_help, ncbi=ncbi)  # type: ignore[return-value]
 
     return decorate

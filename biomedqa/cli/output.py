@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -20,7 +21,9 @@ VERBOSITY = {0: logging.WARNING, 1: logging.INFO, 2: logging.DEBUG}
 
 
 def configure_logging(verbosity: int) -> None:
-    """Rich handler on our loggers; httpx/httpcore stay at WARNING unless -vvv."""
+    """Rich handler on stderr for our loggers (-1: errors only); httpx/httpcore stay at WARNING unless
+    -vvv; transformers, sentence-transformers and huggingface_hub log errors only and draw no
+    progress bars unless -vv."""
     from rich.logging import RichHandler
 
     root = logging.getLogger()
@@ -28,9 +31,16 @@ def configure_logging(verbosity: int) -> None:
         handler = RichHandler(console=_stderr_console(), show_path=False, rich_tracebacks=False)
         root.addHandler(handler)
     root.setLevel(logging.WARNING)
-    logging.getLogger("biomedqa").setLevel(VERBOSITY.get(verbosity, logging.DEBUG))
-    for noisy in ("httpx", "httpcore", "sentence_transformers", "faiss", "bm25s"):
+    if verbosity < 2:  # "Loading weights" bars from transformers/huggingface_hub (stderr, but noise)
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    level = logging.ERROR if verbosity < 0 else VERBOSITY.get(verbosity, logging.DEBUG)
+    logging.getLogger("biomedqa").setLevel(level)
+    for noisy in ("httpx", "httpcore", "faiss", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbosity >= 3 else logging.WARNING)
+    for chatty in ("sentence_transformers", "transformers", "huggingface_hub"):  # "weights not initialized" …
+        logging.getLogger(chatty).setLevel(logging.DEBUG if verbosity >= 3 else logging.INFO if verbosity == 2
+                                           else logging.ERROR)
 
 
 @functools.cache
@@ -43,6 +53,20 @@ def _stderr_console() -> Any:
 def stderr_console() -> Any:
     """The shared rich Console on stderr (progress bars, spinners, log lines)."""
     return _stderr_console()
+
+
+PIPE_WIDTH = 100_000  # "unlimited": a pipe or file gets whole lines, never a table cut at 80 columns
+
+
+def stdout_console(**kwargs: Any) -> Any:
+    """A rich Console on stdout: the terminal's width on a terminal, unlimited on a pipe or a file
+    (so tables, URLs and run names stay whole for ``grep`` and ``less -S``)."""
+    from rich.console import Console
+
+    console = Console(**kwargs)
+    if not console.is_terminal:
+        console = Console(width=PIPE_WIDTH, **kwargs)
+    return console
 
 
 def handle_errors(f: F) -> F:

@@ -6,5 +6,7 @@ Contract: an area module ``biomedqa.eval.security.<area>`` exposes
 
 from __future__ import annotations
 
-AREAS: dict[str, str] = {}
+AREAS: dict[str, str] = {
+    "sql": "biomedqa.eval.security.sql",
+}
 """Area name -> module path; each module has ``run() -> list[CaseResult]``."""

@@ -80,7 +80,7 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=20)
     ap.add_argument("--fake", action="store_true", help="zero-delay FakeAgent: the batch layer's own cost")
     ap.add_argument("--preset", default="fast")
-    ap.add_argument("-o", "--set", dest="sets", action="append", default=[], help="KEY=VALUE overrides")
+    ap.add_argument("-o", dest="sets", action="append", default=[], help="KEY=VALUE overrides")
     ap.add_argument("--no-warmup", action="store_true", help="skip the untimed warm-up question")
     ap.add_argument(
         "--pubmedqa-retriever",

@@ -16,7 +16,7 @@ from tests.frontdoors.fakes import FakeAgent
 def main(argv: list[str]) -> None:
     in_path, out_path, delay, calls_log, *rest = argv
     with use_agent_factory(lambda settings: FakeAgent(settings, delay=float(delay), calls_log=Path(calls_log))):
-        cli.main(["batch", in_path, "-o", out_path, "--no-progress", *rest], prog_name="biomedqa")
+        cli.main(["batch", in_path, "--out", out_path, "--no-progress", *rest], prog_name="biomedqa")
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ def test_batch_through_the_real_graph(
     src = tmp_path / "q.csv"
     with open(src, "w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows([["id", "question"], *[[p, item["QUESTION"]] for p, item in pqa5.items()], ["x", ""]])
-    result = CliRunner().invoke(cli, ["batch", str(src), "-o", str(tmp_path / "a.csv"), "-s", "fast", "-c", "2"])
+    result = CliRunner().invoke(cli, ["batch", str(src), "--out", str(tmp_path / "a.csv"), "-s", "fast", "-c", "2"])
     with open(tmp_path / "a.csv", encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     assert result.exit_code == 1, result.output  # the empty question is a row error

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from biomedqa.errors import SQLExecutionError
+from biomedqa.errors import SQLExecutionError, UnsafeSQLError
 from biomedqa.eval.sql_compare import rows_match
 from biomedqa.eval.sql_refusals import content_fingerprint, run_sql_cases, summarize
 
@@ -49,3 +49,14 @@ def test_statement_timeout_on_postgres(make_tool: ToolFactory, pg_url: str) -> N
     tool = make_tool("SELECT 1", url=pg_url, **{"sql.timeout_s": 0.5})
     with pytest.raises(SQLExecutionError, match="timeout"):
         tool.runner.execute("SELECT count(*) FROM generate_series(1, 100000000) a")
+
+
+def test_session_limits_on_postgres(make_tool: ToolFactory, pg_url: str) -> None:
+    tool = make_tool("SELECT 1", url=pg_url, **{"sql.timeout_s": 2.5})
+    assert tool.runner.execute("SHOW work_mem").rows == [["16MB"]]
+    assert tool.runner.execute("SHOW statement_timeout").rows in ([["2500ms"]], [["2500"]])
+    for sql in (f"SELECT repeat(drugName, 100000000) FROM {D}", f"SELECT lpad('x', 1000000000) FROM {D}",
+                f"SELECT format('%999999999s', 'x') FROM {D}"):
+        with pytest.raises(UnsafeSQLError):
+            tool.run_sql(sql)
+    assert tool.run_sql(f"SELECT lpad(drugName, 30, '.') FROM {D}").rows

@@ -8,7 +8,7 @@ import logging
 import click
 
 from biomedqa.cli.options import with_settings
-from biomedqa.cli.output import echo_json
+from biomedqa.cli.output import echo_json, stdout_console
 from biomedqa.settings import Settings
 from biomedqa.tools.sql.models import SqlAnswer
 
@@ -17,11 +17,10 @@ logger = logging.getLogger(__name__)
 
 def render(ans: SqlAnswer) -> None:
     """Print the SQL, the rows as a rich table and the answer to stdout."""
-    from rich.console import Console
     from rich.syntax import Syntax
     from rich.table import Table
 
-    console = Console()
+    console = stdout_console()
     if ans.sql:
         console.print(Syntax(ans.sql, "sql", word_wrap=True))
     if ans.columns:

@@ -19,7 +19,8 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from biomedqa.errors import ConfigError, SQLExecutionError
+from biomedqa.errors import ConfigError, SQLResourceError
+from biomedqa.tools.sql.limits import SQLITE_MAX_LENGTH, postgres_options
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,15 @@ def _sqlite_authorizer(action: int, arg1: str | None, arg2: str | None, _db: str
     return sqlite3.SQLITE_OK if action in _SQLITE_ALLOWED else sqlite3.SQLITE_DENY
 
 
+def limit_sqlite(conn: sqlite3.Connection) -> None:
+    """No ATTACH, and no string, blob or row longer than SQLITE_MAX_LENGTH bytes on this connection."""
+    if hasattr(conn, "setlimit"):  # Python >= 3.11
+        conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQLITE_MAX_LENGTH)
+        return
+    logger.warning("sqlite3 has no setlimit (Python < 3.11); strings are bounded by the SQL guard only")
+
+
 def _sqlite_engine(url: str) -> sa.Engine:
     path = sqlite_path(url)
     if path is None:
@@ -82,8 +92,7 @@ def _sqlite_engine(url: str) -> sa.Engine:
     def creator() -> sqlite3.Connection:
         conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
         conn.execute("PRAGMA query_only = ON")
-        if hasattr(conn, "setlimit"):
-            conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
+        limit_sqlite(conn)
         conn.set_authorizer(_sqlite_authorizer)
         return conn
 
@@ -98,8 +107,7 @@ def open_engine(url: str, timeout_s: float) -> sa.Engine:
         return _sqlite_engine(url)
     ms = max(1, int(timeout_s * 1000))
     if backend == "postgresql":
-        options = f"-c default_transaction_read_only=on -c statement_timeout={ms}"
-        return sa.create_engine(url, connect_args={"options": options}, pool_pre_ping=True)
+        return sa.create_engine(url, connect_args={"options": postgres_options(timeout_s)}, pool_pre_ping=True)
     engine = sa.create_engine(url, pool_pre_ping=True)
     if backend in {"mysql", "mariadb"}:
         @sa.event.listens_for(engine, "connect")
@@ -126,7 +134,8 @@ def deadline(conn: sa.Connection, timeout_s: float, sql: str) -> Iterator[None]:
         yield
     except (sqlite3.OperationalError, sa.exc.OperationalError) as e:
         if "interrupted" in str(e).lower():
-            raise SQLExecutionError(f"query exceeded the {timeout_s:g}s timeout and was stopped.", sql=sql) from e
+            raise SQLResourceError(f"query exceeded the {timeout_s:g}s timeout and was stopped.", sql=sql,
+                                   limit="timeout") from e
         raise
     finally:
         raw.set_progress_handler(None, SQLITE_PROGRESS_STEPS)

@@ -22,11 +22,12 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from biomedqa.errors import UnsafeSQLError
+from biomedqa.tools.sql.functions import function_name, is_allowed, is_denied, oversized_call
+from biomedqa.tools.sql.limits import MAX_SQL_CHARS, check_depth, prescan
 from biomedqa.tools.sql.models import TableInfo
 
 logger = logging.getLogger(__name__)
 
-MAX_SQL_CHARS = 4000
 MAX_TABLE_REFS = 4
 FORBIDDEN_NODES: tuple[type[exp.Expression], ...] = tuple(
     getattr(exp, n) for n in (
@@ -35,24 +36,6 @@ FORBIDDEN_NODES: tuple[type[exp.Expression], ...] = tuple(
         "Into", "Lock", "Grant", "Analyze", "Describe", "Show", "Kill", "Cache", "Uncache", "Refresh",
     ) if hasattr(exp, n)
 )
-DENIED_FUNCTIONS = frozenset((
-    "load_extension", "readfile", "writefile", "edit", "fts3_tokenizer", "zeroblob", "randomblob", "sqlite_offset",
-    "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "pg_stat_file", "pg_sleep", "pg_terminate_backend",
-    "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile", "pg_logdir_ls", "set_config", "lo_import",
-    "lo_export", "lo_get", "lo_put", "lo_from_bytea", "lo_create", "lo_unlink", "dblink", "dblink_exec",
-    "dblink_connect", "query_to_xml", "query_to_xml_and_xmlschema", "table_to_xml", "cursor_to_xml", "copy",
-    "generate_series", "explodinggenerateseries", "load_file", "sleep", "benchmark", "sys_exec", "sys_eval",
-    "xp_cmdshell", "openrowset", "opendatasource", "openquery", "read_csv", "read_parquet", "read_json",
-    "read_text", "read_blob", "glob_files", "current_setting", "version", "txid_current", "pg_backend_pid"
-))
-ALLOWED_ANONYMOUS = frozenset((
-    "instr", "ifnull", "nullif", "printf", "format", "total", "typeof", "ltrim", "rtrim", "trim", "lower", "upper",
-    "abs", "round", "substr", "substring", "length", "char", "unicode", "hex", "quote", "replace", "coalesce",
-    "iif", "like", "glob", "min", "max", "avg", "sum", "count", "group_concat", "string_agg", "date", "time",
-    "datetime", "julianday", "strftime", "cast", "log", "log10", "ln", "exp", "power", "pow", "sqrt", "sign",
-    "floor", "ceil", "ceiling", "mod", "concat", "concat_ws", "left", "right", "position", "strpos", "split_part",
-    "regexp_like", "regexp_contains"
-))
 SYSTEM_PREFIXES = ("sqlite_", "pg_", "information_schema", "mysql", "performance_schema", "sys")
 
 
@@ -88,6 +71,12 @@ def _quiet_sqlglot() -> Iterator[None]:
         log.setLevel(level)
 
 
+def _references_itself(cte: exp.CTE) -> bool:
+    """Whether a CTE's body reads its own name (SQLite recurses on that even without RECURSIVE)."""
+    name = cte.alias_or_name.lower()
+    return any(not t.db and t.name.lower() == name for t in cte.this.find_all(exp.Table))
+
+
 def strip_wrapping(sql: str) -> str:
     """Remove Markdown fences, a leading 'sql' tag and trailing semicolons/whitespace."""
     s = sql.strip()
@@ -113,17 +102,32 @@ class SqlGuard:
 
     # -- entry points -----------------------------------------------------------------------
     def check(self, sql: str, read: str = "sqlite") -> GuardedQuery:
-        """Parse and check one statement; raise UnsafeSQLError (hard) or InvalidSQLError (repairable)."""
+        """Parse and check one statement; raise UnsafeSQLError (hard) or InvalidSQLError (repairable).
+
+        Every failure is typed: the text is pre-scanned before sqlglot sees it (length, nesting,
+        unary chains), and a RecursionError or MemoryError from parsing or checking is a refusal.
+        """
+        if len(sql) > 4 * MAX_SQL_CHARS:  # before any regex runs over it
+            raise UnsafeSQLError(f"SQL longer than {MAX_SQL_CHARS} characters or with NUL bytes is refused.",
+                                 sql=sql[:200])
         text = strip_wrapping(sql)
         if not text:
             raise InvalidSQLError("empty SQL; write one SELECT statement.", sql=sql)
-        if len(text) > MAX_SQL_CHARS or "\x00" in text:
-            raise UnsafeSQLError(f"SQL longer than {MAX_SQL_CHARS} characters or with NUL bytes is refused.", sql=sql)
+        prescan(text, sql)
+        try:
+            return self._check(text, sql, read)
+        except (RecursionError, MemoryError) as e:
+            raise UnsafeSQLError(f"the query is too complex to check ({type(e).__name__}); write a simpler one.",
+                                 sql=sql) from e
+
+    def _check(self, text: str, sql: str, read: str) -> GuardedQuery:
         try:
             with _quiet_sqlglot():
                 statements = [s for s in sqlglot.parse(text, read=read) if s is not None]
         except SqlglotError as e:
             raise InvalidSQLError(f"SQL does not parse: {str(e).splitlines()[0][:200]}", sql=sql) from e
+        for statement in statements:
+            check_depth(statement, sql)
         if len(statements) != 1:
             raise UnsafeSQLError(f"exactly one statement is allowed, got {len(statements)}.", sql=sql)
         tree = statements[0]
@@ -150,7 +154,10 @@ class SqlGuard:
     def guard(self, sql: str, read: str = "sqlite") -> tuple[str, GuardedQuery]:
         """check + render, then re-check the rendered SQL in the target dialect (defence in depth)."""
         q = self.check(sql, read=read)
-        out = self.render(q)
+        try:
+            out = self.render(q)
+        except (RecursionError, MemoryError) as e:
+            raise UnsafeSQLError(f"the query is too complex to render ({type(e).__name__}).", sql=sql) from e
         self.check(out, read=self.write)
         return out, q
 
@@ -163,13 +170,20 @@ class SqlGuard:
                 raise UnsafeSQLError("SELECT INTO and locking reads are not allowed.", sql=sql)
             if isinstance(node, exp.With) and node.args.get("recursive"):
                 raise UnsafeSQLError("recursive CTEs are not allowed.", sql=sql)
+            if isinstance(node, exp.CTE) and _references_itself(node):
+                raise UnsafeSQLError(f"recursive CTEs are not allowed ({node.alias_or_name} reads itself).", sql=sql)
             if isinstance(node, exp.Func):
-                name = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
-                if name in DENIED_FUNCTIONS or node.key.lower() in DENIED_FUNCTIONS:
+                name = function_name(node)
+                if is_denied(node):
                     raise UnsafeSQLError(f"function {name.upper()} is not allowed.", sql=sql)
-                if isinstance(node, exp.Anonymous) and name not in ALLOWED_ANONYMOUS:
+                if not is_allowed(node):
                     raise InvalidSQLError(f"function {name.upper()} is not allowed; use standard SQL functions.",
                                           sql=sql)
+        big = oversized_call(tree)
+        if big is not None:
+            size = "an unbounded" if big[1] == float("inf") else f"a {big[1]:,.0f}-character"
+            raise UnsafeSQLError(f"{big[0].upper()} may build {size} string; string builders need literal, "
+                                 "small widths, counts and lengths.", sql=sql)
 
     def _resolve_tables(self, q: GuardedQuery, sql: str) -> None:
         ctes = {c.alias_or_name.lower() for c in q.tree.find_all(exp.CTE)}

@@ -12,6 +12,7 @@ from biomedqa.errors import (
     ConfigError,
     InputError,
     SQLExecutionError,
+    SQLResourceError,
     UnsafeSQLError,
 )
 from biomedqa.interfaces import ChatModel, Embedder
@@ -71,6 +72,7 @@ class SqlTool:
         self.guard = SqlGuard(self.tables, write=dialect, row_limit=settings.row_limit)
         self.runner = SqlRunner(engine, timeout_s=settings.timeout_s, row_limit=settings.row_limit)
         self.grounder = ValueGrounder(self.runner, self.guard)
+        self.resource_failures: dict[str, str] = {}  # SQL that failed for resources -> why; never run again
 
     # -- SQL in, rows out -------------------------------------------------------------------
     def prepare(self, sql: str, question: str = "") -> tuple[str, GuardedQuery, list[str]]:
@@ -164,11 +166,17 @@ class SqlTool:
                 q.fixes.append(f"dropped filter/order columns {', '.join(dropped)} (not asked for)")
                 out = self.guard.render(q)
             d.ran, d.query, d.fixes = out, q, q.fixes
+            if out in self.resource_failures:
+                raise SQLResourceError(self.resource_failures[out], sql=out)
             d.result = self.runner.execute(out)
         except (UnsafeSQLError, SQLExecutionError) as e:
             d.column = getattr(e, "column", None)
-            d.refused = isinstance(e, UnsafeSQLError) and not isinstance(e, InvalidSQLError)
+            # A resource failure (timeout, size or memory limit) is final: repairs would only re-run it.
+            d.refused = isinstance(e, SQLResourceError) or (
+                isinstance(e, UnsafeSQLError) and not isinstance(e, InvalidSQLError))
             d.problem = f"refused: {e.message}" if d.refused else str(e.message)
+            if isinstance(e, SQLResourceError) and len(self.resource_failures) < 256:
+                self.resource_failures[e.sql or sql] = e.message
             return d
         rows = d.result.rows
         empty = not rows or all(v is None for row in rows for v in row)
