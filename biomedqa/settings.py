@@ -105,6 +105,10 @@ class NCBISettings(_Group):
     tool: str = "biomedqa"
     timeout: float = 30.0
     max_retries: int = 4
+    deadline: float = Field(default=12.0, gt=0, description="Seconds one request may take in all: retries, waits, body")
+    call_deadline: float = Field(default=14.0, gt=0, description="Seconds one tool call may take (BLAST: + polls)")
+    retry_after_cap: float = Field(default=5.0, ge=0, description="Longest Retry-After wait obeyed, in seconds")
+    max_body_mb: float = Field(default=32.0, gt=0, description="Largest response body read, after decompression")
     replay: list[Path] = Field(default_factory=list, description="Recordings to serve NCBI calls from")
     record: Path | None = Field(default=None, description="Append live responses to this JSONL(.gz) file")
     offline: bool = Field(default=False, description="Never touch the network (replay only)")

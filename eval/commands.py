@@ -9,6 +9,7 @@ from biomedqa.cli import LazyGroup
 SUITES = {
     "retrieval": "biomedqa.eval.runners.retrieval:command",
     "geneturing": "biomedqa.eval.runners.geneturing:command",
+    "genes": "biomedqa.eval.runners.genes:command",
     "sql": "biomedqa.eval.runners.sql:command",
     "mirage": "biomedqa.eval.runners.mirage:command",
     "report": "biomedqa.eval.report:command",

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from biomedqa.eval.datasets import Qrels, Results
+from biomedqa.eval.extras import import_eval_dep
 from biomedqa.types import Passage
 
 logger = logging.getLogger(__name__)
@@ -40,8 +41,7 @@ def evaluate(qrels: Qrels, results: Results) -> tuple[dict[str, float], dict[str
     Returns:
         (mean per metric, per-query metrics).
     """
-    import pytrec_eval
-
+    pytrec_eval = import_eval_dep("pytrec_eval")
     judged = {q: d for q, d in qrels.items() if d}
     full = {q: results.get(q, {}) for q in judged}
     ev = pytrec_eval.RelevanceEvaluator(judged, {"ndcg_cut.10", "recall.10", "recall.100"})

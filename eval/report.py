@@ -12,6 +12,7 @@ import click
 
 from biomedqa.cli.output import handle_errors, stdout_console
 from biomedqa.errors import InputError
+from biomedqa.eval.extras import import_eval_dep
 
 logger = logging.getLogger(__name__)
 
@@ -78,11 +79,11 @@ def load_runs(paths: Sequence[Path]) -> list[Any]:
 
 def plot(runs: Sequence[Any], path: Path) -> Path:
     """Grouped bars of the four metrics per run, saved as a PNG (matplotlib, Agg backend)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
+
+    matplotlib = import_eval_dep("matplotlib")
+    matplotlib.use("Agg")
+    plt = import_eval_dep("matplotlib.pyplot")
 
     labels = [r.label or f"{r.suite}/{r.retriever}" for r in runs]
     x = np.arange(len(runs))

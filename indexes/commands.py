@@ -1,8 +1,9 @@
-"""``biomedqa index build | pubmed | merge | list | info``."""
+"""``biomedqa index build | pubmed | merge | list | info | rm``."""
 
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +35,24 @@ def index_group() -> None:
               help="Chunk + embed locally or on Ray Data (default: index.engine).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Ray embedding actors.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
-@with_settings(shards="index.shards", engine="index.engine", workers="index.ray_workers")
-def build_command(paths: tuple[Path, ...], name: str, as_json: bool, settings: Settings) -> None:
-    """Index JSONL(.gz), PubMed XML(.gz) or MEDLINE files (rerun to resume an interrupted build)."""
-    from biomedqa.indexes import build_index
+@click.option("-y", "--yes", is_flag=True, help="Replace an index of that name built from other files without asking.")
+@with_settings(ncbi=False, shards="index.shards", engine="index.engine", workers="index.ray_workers")
+def build_command(paths: tuple[Path, ...], name: str, as_json: bool, yes: bool, settings: Settings) -> None:
+    """Index JSONL(.gz), PubMed XML(.gz) or MEDLINE files (rerun to resume an interrupted build).
 
+    \b
+    Example:
+      biomedqa index build corpus.jsonl.gz --name mine && biomedqa ask "Q?" --index mine
+    """
+    from biomedqa.indexes import build_index
+    from biomedqa.indexes.manage import replaced_sources
+
+    old = replaced_sources(settings, name, paths)
+    if old is not None:
+        shown = ", ".join(old[:3]) + (f" and {len(old) - 3} more" if len(old) > 3 else "")
+        click.echo(f"Warning: index '{name}' was built from other files ({shown}); this build replaces it.", err=True)
+        if not yes and sys.stdin.isatty() and not click.confirm("Replace it?", default=False, err=True):
+            raise SystemExit(1)
     info = build_index(list(paths), name, settings, progress=not as_json)
     if as_json:
         echo_json(info.model_dump(mode="json"))
@@ -97,7 +111,7 @@ def pubmed_command(query: str | None, name: str, max_records: int, mindate: str 
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--name", required=True, help="Name of the merged index.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
-@with_settings()
+@with_settings(ncbi=False)
 def merge_command(sources: tuple[str, ...], name: str, as_json: bool, settings: Settings) -> None:
     """Join indexes built elsewhere (folders or names) into one sharded index; BM25 gets global statistics."""
     from biomedqa.indexes.merge import merge_indexes
@@ -110,9 +124,9 @@ def merge_command(sources: tuple[str, ...], name: str, as_json: bool, settings: 
                f"{info.seconds:.1f} s → {info.path}")
 
 
-@index_group.command("list")
-@click.option("--json", "as_json", is_flag=True)
-@with_settings()
+@index_group.command("list", epilog="\b\nExample:\n  biomedqa index list --json")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of manifests.")
+@with_settings(ncbi=False)
 def list_command(as_json: bool, settings: Settings) -> None:
     """List the indexes in the data dir."""
     from biomedqa.indexes import list_indexes
@@ -133,10 +147,10 @@ def list_command(as_json: bool, settings: Settings) -> None:
     _print(table)
 
 
-@index_group.command("info")
+@index_group.command("info", epilog="\b\nExample:\n  biomedqa index info demo")
 @click.argument("name")
-@click.option("--json", "as_json", is_flag=True)
-@with_settings()
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
+@with_settings(ncbi=False)
 def info_command(name: str, as_json: bool, settings: Settings) -> None:
     """Show one index's manifest (after checking its files)."""
     from biomedqa.indexes import open_index
@@ -156,6 +170,16 @@ def info_command(name: str, as_json: bool, settings: Settings) -> None:
     click.echo(f"{'built in':10} {info.seconds:.1f} s ({info.docs_per_s:.1f} docs/s)")
     for src in info.sources:
         click.echo(f"{'source':10} {src.path} ({src.bytes} bytes, sha256 {src.sha256[:12]}…)")
+
+
+@index_group.command("rm", epilog="\b\nExample:\n  biomedqa index rm old-corpus")
+@click.argument("name")
+@with_settings(ncbi=False)
+def rm_command(name: str, settings: Settings) -> None:
+    """Delete the index NAME (its folder under the data dir); the embedding cache is kept."""
+    from biomedqa.indexes.manage import remove_index
+
+    click.echo(f"Removed index '{name}' ({remove_index(settings, name)}).")
 
 
 def _print(renderable: Any) -> None:

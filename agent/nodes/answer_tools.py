@@ -53,8 +53,10 @@ async def answer_tools(state: AgentState, runtime: Runtime[Deps]) -> dict[str, A
     try:
         routed = await answer_from_tools(state["question"], deps.eutils, model, loop_steps=s.tool_loop_steps,
                                          loop_seconds=s.tool_loop_seconds)
-    except BiomedQAError as e:  # a broken look-up: let the usual path try
-        return {"events": [node_event("answer_tools", t0, f"failed: {e}")]}
+    except Exception as e:  # noqa: BLE001 - a broken look-up never crashes the run: the usual path tries
+        if not isinstance(e, BiomedQAError):
+            logger.warning("answer_tools: unexpected failure", exc_info=True)
+        return {"events": [node_event("answer_tools", t0, f"failed: {type(e).__name__}: {e}"[:200])]}
     if routed is None:
         return {"events": [node_event("answer_tools", t0, "not a tool-only question")]}
     verdict = "partial" if routed.how == "loop" else "supported"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -13,15 +14,20 @@ from biomedqa.deps import Deps
 from biomedqa.errors import BiomedQAError
 from biomedqa.types import ToolCall
 
+logger = logging.getLogger(__name__)
+
 
 async def call_tools(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
     t0 = time.perf_counter()
     deps = runtime.context
     try:
         result = await deps.eutils.answer_question(state["question"], deps.llm)
-    except BiomedQAError as e:  # a failed lookup is recorded; retrieval may still answer
-        call = ToolCall(tool="eutils", args={"question": state["question"]}, ok=False, error=str(e))
-        return {"tool_calls": [call], "events": [node_event("call_tools", t0, f"failed: {e}")]}
+    except Exception as e:  # noqa: BLE001 - a failed lookup is recorded (never raised); retrieval may still answer
+        if not isinstance(e, BiomedQAError):
+            logger.warning("call_tools: unexpected failure", exc_info=True)
+        error = str(e) if isinstance(e, BiomedQAError) else f"NCBI tools failed unexpectedly ({type(e).__name__})."
+        call = ToolCall(tool="eutils", args={"question": state["question"]}, ok=False, error=error)
+        return {"tool_calls": [call], "events": [node_event("call_tools", t0, f"failed: {error}")]}
     passages = list(result.passages)
     summary = f"{len(result.tool_calls)} calls, {len(passages)} records; tool answer: {result.answer[:80]!r}"
     return {

@@ -73,7 +73,9 @@ async def plan(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
     result = fb
     if deps.settings.agent.plan and not closed:
         note = " (configured)" if sql_ok else " (not configured: do not use)"
-        msgs = prompts.chat(prompts.PLAN.format(question=question, sql_note=note), state.get("history", []))
+        # Only the user's earlier questions: earlier answers are built from passages, and this prompt picks tools.
+        asked = [m for m in state.get("history", []) if m.role == "user"]
+        msgs = prompts.chat(prompts.PLAN.format(question=question, sql_note=note), asked)
         got, ev = await call_llm(deps.llm, "plan", msgs, schema=PlanOut, max_tokens=160)
         events.append(ev)
         if got is not None:

@@ -150,6 +150,8 @@ def _run(
         raise SystemExit(130) from None
     finally:
         close_agent(agent)
+    if shown_out != str(out_path):  # --out -: the temporary file is no one's business
+        report = report.model_copy(update={"output": shown_out, "journal": ""})
     if as_json:
         echo_json(report.model_dump())
     for sample in report.error_samples:

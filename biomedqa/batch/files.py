@@ -105,17 +105,30 @@ def read_table(path: Path) -> InputTable:
     return InputTable(columns, records, encoding, warnings)
 
 
-def _sniff_delimiter(header_line: str, path: Path) -> str:
+DELIMITERS = ",\t;|"
+
+
+def sniff_delimiter(lines: Sequence[str], path: Path) -> str:
+    """The delimiter of a delimited text file: ``\\t`` for .tsv/.tab, else :class:`csv.Sniffer` over the
+    first lines (``,``, tab, ``;`` or ``|``); a one-column file, or a guess the header row does not
+    contain, falls back to the most frequent delimiter in the header, then ``,``."""
     if path.suffix.lower() in TSV_SUFFIXES:
         return "\t"
-    counts = {d: header_line.count(d) for d in (",", "\t", ";")}
+    header = lines[0] if lines else ""
+    try:
+        found = csv.Sniffer().sniff("\n".join(lines[:50]), delimiters=DELIMITERS).delimiter
+    except csv.Error:  # one column, or no consistent delimiter
+        found = ""
+    if found and found in header:
+        return found
+    counts = {d: header.count(d) for d in DELIMITERS}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
 
 
 def _parse_delimited(text: str, path: Path) -> tuple[list[str], list[dict[str, str]]]:
     lines = [ln for ln in text.splitlines() if ln.strip()]
-    delimiter = _sniff_delimiter(lines[0], path)
+    delimiter = sniff_delimiter(lines, path)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         rows = [r for r in reader if any(cell.strip() for cell in r)]

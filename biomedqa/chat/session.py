@@ -13,6 +13,9 @@ from rich.text import Text
 from biomedqa.cli.agent import AgentLike, close_agent
 from biomedqa.cli.render import DraftView, render_answer, render_sources, render_trace
 from biomedqa.errors import BiomedQAError
+from biomedqa.history import record_answer
+from biomedqa.indexes.check import check_index
+from biomedqa.models import check_model as _check_model
 from biomedqa.settings import Settings
 from biomedqa.types import Answer, Message
 
@@ -28,6 +31,11 @@ HELP = """Ask a question, or use a command:
   /reset          forget the conversation
   /help           this help
   /quit           leave (or Ctrl-D).  Ctrl-C stops an answer being written."""
+
+
+def check_model(settings: Settings) -> None:
+    """``/model NAME``: the model must be installed, an existing .gguf file, or an hf: reference."""
+    _check_model(settings.llm.model, settings.cache_dir)
 
 
 class ChatSession:
@@ -89,6 +97,7 @@ class ChatSession:
             self.console.print(Text("Error: the agent finished without an answer.", style="red"))
             return None
         render_answer(self.console, answer)
+        record_answer(self.settings, answer, command="chat")
         self.last = answer
         self.history += [Message(role="user", content=question), Message(role="assistant", content=answer.text)]
         return answer
@@ -158,7 +167,9 @@ class ChatSession:
             current = self.settings.llm.model if key == "llm.model" else self.settings.retrieval.index
             self.console.print(Text(f"{key} is {current}. Give a name to switch.", style="yellow"))
             return
-        self.settings = self.settings.with_overrides({key: value})
+        settings = self.settings.with_overrides({key: value})
+        (check_model if key == "llm.model" else check_index)(settings)  # a bad name fails now, not at the next question
+        self.settings = settings
         close_agent(self.agent)
         self.agent = None
         self.console.print(Text(f"{key} set to {value}; the agent reloads on the next question.", style="green"))

@@ -13,6 +13,7 @@ from biomedqa.cli.agent import close_agent, make_agent
 from biomedqa.cli.options import with_settings
 from biomedqa.cli.output import echo_json, stderr_console, stdout_console
 from biomedqa.errors import InputError
+from biomedqa.history import record_answer
 from biomedqa.settings import Settings
 from biomedqa.types import Answer
 
@@ -69,7 +70,7 @@ def read_question(question: str) -> str:
     "-O", "--option", "options", multiple=True, metavar="LETTER=TEXT", help="Answer options (multiple choice)."
 )
 @click.option("--format", "fmt", type=click.Choice(["free", "yesno", "yesnomaybe", "choice"]), default=None)
-@click.option("--hyde/--no-hyde", default=None, help="HyDE query expansion (default: from settings).")
+@click.option("--hyde/--no-hyde", default=None, help="HyDE query expansion.")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
 @click.option(
     "--trace",
@@ -101,6 +102,7 @@ def ask(
                 answer = run_sync(coro)
     finally:
         close_agent(agent)
+    record_answer(settings, answer, command="ask")
     if trace_path:
         trace_path.write_text(answer.model_dump_json(indent=2))
     if as_json:

@@ -75,7 +75,7 @@ def show_command(
         table.add_row(r["key"], value if isinstance(value, str) else str(value), r["source"])
     console = stdout_console(highlight=False)
     path = user_config_path()
-    found = "found" if path and path.is_file() else "none"
+    found = "found" if path and path.is_file() else "not found"
     console.print(f"user config: {path or f'off ({CONFIG_ENV}= is empty)'} ({found})", soft_wrap=True)
     console.print(table)
 

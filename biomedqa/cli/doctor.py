@@ -8,8 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import click
+import httpx
 
-from biomedqa.cli.output import echo_json, handle_errors
+from biomedqa.cli.options import with_settings
+from biomedqa.cli.output import echo_json
+from biomedqa.cli.probe import probe_ncbi
+from biomedqa.settings import Settings, get_settings
 
 
 def _cpu_flags() -> list[str]:
@@ -29,11 +33,11 @@ def _version(pkg: str) -> str | None:
         return None
 
 
-def collect() -> dict[str, Any]:
+def collect(s: Settings | None = None, *, transport: httpx.BaseTransport | None = None) -> dict[str, Any]:
+    """Everything ``doctor`` reports, with ``warnings`` (default index missing, NCBI unreachable)."""
     from biomedqa.models import installed_models
-    from biomedqa.settings import get_settings
 
-    s = get_settings()
+    s = s or get_settings()
     info: dict[str, Any] = {
         "python": platform.python_version(),
         "machine": platform.machine(),
@@ -77,7 +81,25 @@ def collect() -> dict[str, Any]:
     except Exception as e:  # doctor reports; it never fails on what it inspects
         info["indexes"] = f"unavailable: {e}"
     info["literature"] = _literature(s)
+    info["ncbi"] = probe_ncbi(s.ncbi, transport=transport)
+    info["warnings"] = _warnings(s, info)
     return info
+
+
+def _warnings(s: Settings, info: dict[str, Any]) -> list[str]:
+    out = []
+    lit = info["literature"]
+    if lit["kind"] == "index" and not lit["ready"]:
+        out.append(f"the default index '{s.retrieval.index}' is missing: build it with biomedqa index build CORPUS "
+                   f"--name {s.retrieval.index}, or use -o retrieval.source=demo")
+    elif lit["kind"] == "demo" and not lit["ready"]:
+        out.append(f"no index of yours and the default '{s.retrieval.index}' is missing: ask will build and search "
+                   "the bundled demo index (about a minute, once)")
+    ncbi = info["ncbi"]
+    if ncbi["reachable"] is False:
+        out.append(f"NCBI E-utilities is unreachable ({ncbi['detail']}, {ncbi['seconds']} s): gene/SNP tools and "
+                   "live PubMed will fail; use --replay FILE or -o agent.use_eutils=false")
+    return out
 
 
 def _literature(s: Any) -> dict[str, Any]:
@@ -94,12 +116,15 @@ def _literature(s: Any) -> dict[str, Any]:
             "ready": ready, "note": note[ready]}
 
 
-@click.command()
-@click.option("--json", "as_json", is_flag=True)
-@handle_errors
-def doctor(as_json: bool) -> None:
-    """Report CPU flags, CUDA, FAISS GPU, model files and sizes, and indexes."""
-    info = collect()
+@click.command(epilog="\b\nExamples:\n  biomedqa doctor\n  biomedqa doctor --json | jq .warnings")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@with_settings(ncbi=False)
+def doctor(as_json: bool, settings: Settings) -> None:
+    """Report CPU flags, CUDA, FAISS GPU, models, indexes, NCBI reachability, and warnings.
+
+    NCBI is checked with one einfo request (2 s timeout; skipped with -o ncbi.offline=true).
+    """
+    info = collect(settings)
     if as_json:
         echo_json(info)
         return
@@ -122,3 +147,8 @@ def doctor(as_json: bool) -> None:
     else:
         for i in idx:
             click.echo(f"  index {i.get('name', i) if isinstance(i, dict) else i}")
+    ncbi = info["ncbi"]
+    state = {True: "reachable", False: "unreachable", None: "not checked"}[ncbi["reachable"]]
+    click.echo(f"NCBI E-utilities: {state} ({ncbi['detail']}; {ncbi['seconds']} s)")
+    for w in info["warnings"]:
+        click.echo(f"warning: {w}")

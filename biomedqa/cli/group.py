@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from biomedqa.cli.help import polish
 from biomedqa.cli.output import configure_logging
 
 logger = logging.getLogger(__name__)
@@ -38,21 +39,18 @@ def _verbosity(ctx: click.Context, param: click.Parameter, value: int) -> int:
     return value
 
 
-def add_verbosity(cmd: click.Command) -> click.Command:
-    """Accept ``-v`` / ``-q`` on ``cmd`` (and on every subcommand of a group) as well as before it."""
-    if getattr(cmd, "_biomedqa_verbosity", False):
-        return cmd
+def add_verbosity_options(cmd: click.Command) -> None:
+    """Accept ``-v`` / ``-q`` on ``cmd`` as well as before it (unless it has such flags of its own)."""
     taken = {opt for p in cmd.params for opt in getattr(p, "opts", [])}
     if not taken & {"-v", "--verbose", "-q", "--quiet"}:
         cmd.params.append(click.Option(["-v", "--verbose", "verbose_after"], count=True, expose_value=False,
                                        callback=_verbosity, help="More log output on stderr (-vv debug)."))
         cmd.params.append(click.Option(["-q", "--quiet", "quiet_after"], count=True, expose_value=False,
                                        callback=_verbosity, help="Only errors on stderr."))
-    cmd._biomedqa_verbosity = True  # type: ignore[attr-defined]
-    if isinstance(cmd, click.Group):
-        for sub in cmd.commands.values():
-            add_verbosity(sub)
-    return cmd
+
+
+def _path(ctx: click.Context, name: str) -> str:
+    return " ".join([*ctx.command_path.split()[1:], name])
 
 
 class LazyGroup(click.Group):
@@ -82,10 +80,10 @@ class LazyGroup(click.Group):
                         f"command {cmd_name!r} is unavailable ({reason}); reinstall: bash .ci/setup.sh"
                     )
 
-                return add_verbosity(unavailable)
-            return add_verbosity(cmd)
+                return polish(unavailable, _path(ctx, cmd_name))
+            return polish(cmd, _path(ctx, cmd_name))
         found = super().get_command(ctx, cmd_name)
-        return add_verbosity(found) if found is not None else None
+        return polish(found, _path(ctx, cmd_name)) if found is not None else None
 
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})

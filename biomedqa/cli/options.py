@@ -22,6 +22,7 @@ from typing import Any
 
 import click
 
+from biomedqa.cli.help import SETTINGS_ATTR
 from biomedqa.cli.output import F, handle_errors
 from biomedqa.config_file import Layer, nest
 from biomedqa.errors import ConfigError
@@ -178,6 +179,8 @@ def with_settings(
             named = {key: ("--" + param.replace("_", "-"), kwargs.pop(param)) for param, key in setting_params.items()}
             layers = cli_layers(sets, replay, record, named, bare_hint=bare_hint)
             return f(*args, settings=settings_from_layers(preset, layers), **kwargs)
+
+        setattr(wrapper, SETTINGS_ATTR, dict(setting_params))  # --help shows each one's setting default
 
         return settings_options(handle_errors(wrapper), set_help=set_help, ncbi=ncbi)  # type: ignore[return-value]
 

@@ -201,7 +201,7 @@ def save_run(run: RetrievalRun, out_dir: Path) -> Path:
 @click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/retrieval"),
               show_default=True)
-@with_settings()
+@with_settings(ncbi=False)
 def command(suite: str, kind: str | None, hyde: bool | None, limit: int | None, overhead: bool, as_json: bool,
             out_dir: Path, settings: Settings) -> None:
     """Evaluate a retriever on a retrieval suite (nDCG@10, Recall@10/100, MRR@10, latency)."""

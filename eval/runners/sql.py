@@ -195,7 +195,7 @@ def markdown(head: dict[str, Any], results: list[dict[str, Any]], refusals: dict
 @click.option("--ablations", is_flag=True, help="Also score the ablation configurations (voting, shape checks, k).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/sql"))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@with_settings()
+@with_settings(ncbi=False)
 def command(db: str | None, which: str, limit: int | None, ids: str | None, refusals: bool, question_refusals: bool,
             answers: bool, drafts: Path | None, cache: Path | None, offline: bool, ablations: bool, out: Path,
             as_json: bool, settings: Settings) -> None:

@@ -87,7 +87,7 @@ def run_scale(settings: Settings, sizes: list[int], designs: list[str], out: Pat
 @click.option("--max-minutes", type=float, default=14.0, show_default=True,
               help="Start no new step after this long (rerun to resume).")
 @click.option("--ef-construction", type=int, default=40, show_default=True, help="HNSW efConstruction.")
-@with_settings()
+@with_settings(ncbi=False)
 def command(sizes: tuple[int, ...], designs: tuple[str, ...], out_dir: Path, cache_dir: Path | None,
             max_minutes: float, ef_construction: int, settings: Settings) -> None:
     """Compare FAISS designs at 100k/1M vectors; extrapolate memory and q/s to 36M and 100M."""

@@ -8,5 +8,7 @@ from __future__ import annotations
 
 AREAS: dict[str, str] = {
     "sql": "biomedqa.eval.security.sql",
+    "eutils": "biomedqa.eval.security.eutils",
+    "injection": "biomedqa.eval.security.injection",
 }
 """Area name -> module path; each module has ``run() -> list[CaseResult]``."""

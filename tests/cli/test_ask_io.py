@@ -59,3 +59,12 @@ def test_real_embedder_loads_silently_under_json(tmp_path: Path, shared_data: Pa
     manifest = json.loads(out.stdout)
     assert manifest["records"] == 5 and manifest["embedder"] == "all-minilm-l6-v2"
     assert "Loading weights" not in out.stderr and "it/s" not in out.stderr, out.stderr
+
+
+def test_text_output_keeps_urls_whole_on_a_pipe(recorder: Recorder) -> None:
+    question = "Is there a very long question here " + "about metformin and HbA1c " * 6 + "?"
+    r = CliRunner().invoke(cli, ["ask", question])
+    assert r.exit_code == 0, r.output
+    pmid = recorder.agent.calls and recorder.agent.ask(question).pmids[0]
+    assert any(f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" in line for line in r.stdout.splitlines())
+    assert any(question in line for line in r.stdout.splitlines())  # not wrapped at 80 columns

@@ -41,7 +41,7 @@ def test_table_names_the_file_and_keeps_long_values_whole(home: Path, tmp_path: 
     url = "https://example.org/" + "a" * 150 + "/entrez/eutils/"
     r = CliRunner().invoke(cli, ["config", "show", "-o", f"ncbi.base_url={url}", "--changed"])
     assert r.exit_code == 0, r.output
-    assert f"user config: {tmp_path / 'none.toml'} (none)" in r.stdout
+    assert f"user config: {tmp_path / 'none.toml'} (not found)" in r.stdout
     line = next(ln for ln in r.stdout.splitlines() if ln.startswith("ncbi.base_url"))
     assert url in line and line.split()[-1] == "-o"  # not cut at 80 columns on a pipe
     assert "llm.n_ctx" not in r.stdout  # --changed: defaults left out

@@ -44,7 +44,7 @@ def test_batch_out_dash_writes_answers_to_stdout_only(tmp_path: Path, recorder: 
     records = [json.loads(line) for line in r.stdout.splitlines()]
     assert [rec["id"] for rec in records] == [p for p, _ in pubmedqa_questions(3)]
     assert all(rec["answer"].startswith("Answer to: ") for rec in records)
-    assert "3 rows: 3 ok" in r.stderr and not list(tmp_path.glob("*.journal*"))
+    assert "3 rows: 3 ok" in r.stderr and r.stderr.rstrip().endswith("-> -") and not list(tmp_path.glob("*.journal*"))
     r = CliRunner().invoke(cli, ["batch", str(src), "--out", "-"])  # csv by default
     assert next(csv.reader(io.StringIO(r.stdout)))[:3] == ["id", "question", "answer"]
 

@@ -63,3 +63,19 @@ async def test_a_tie_takes_one_constrained_model_call() -> None:
     got = await classify(q, llm)
     assert (got.intent, got.how) == ("gene_function", "model")
     assert len(llm.calls) == 1 and set(got.candidates) == {"gene_location", "gene_function"}
+
+
+@pytest.mark.parametrize(("question", "intent"), [
+    ("which chromosone is rs1228002921 on", "snp_location"),
+    ("Is CPVL-AS2 a protien-coding gene?", "protein_coding"),
+    ("waht organism has this dna CAGGAACAACAGCAAAACATTACTTCACGTGCAAACC", "sequence_organism"),
+])
+async def test_typos_in_cue_words_are_forgiven(question: str, intent: str) -> None:
+    assert (await classify(question)).intent == intent
+
+
+def test_sequence_is_not_joined_with_following_words() -> None:
+    seq = "ACAACTTGACATCAAGGGACCAGGATGAGAATCTTATTTG"
+    assert extract(f"alignment of {seq} to human chromosomes?").sequences == [seq]
+    assert extract("map the genes related to Spinal muscular atrophy to cytobands").diseases[0] == \
+        "Spinal muscular atrophy"

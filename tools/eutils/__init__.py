@@ -55,7 +55,8 @@ def build_eutils(settings: Settings) -> EutilsToolbox:
     http = httpx.AsyncClient(transport=transport, timeout=ncbi.timeout, follow_redirects=True)
     limiter = RateLimiter(None) if offline else RateLimiter.for_ncbi(ncbi.api_key is not None)
     client = EutilsClient(http, ncbi, limiter=limiter, sleep=_no_wait if offline else None)
-    timing = (BlastTiming(min_first_wait=0, poll_interval=0, max_polls=min(2, ncbi.blast_max_polls)) if offline else
+    timing = (BlastTiming(min_first_wait=0, poll_interval=0, max_polls=min(2, ncbi.blast_max_polls), max_first_wait=0)
+              if offline else
               BlastTiming(min_first_wait=ncbi.blast_first_wait, poll_interval=ncbi.blast_poll_interval,
                           max_polls=ncbi.blast_max_polls))
     blast = BlastClient(client, timing, sleep=_no_wait if offline else None)

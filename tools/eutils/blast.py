@@ -31,6 +31,12 @@ class BlastTiming(BaseModel):
     min_first_wait: float = Field(default=10.0, description="Seconds before the first poll (at least RTOE)")
     poll_interval: float = Field(default=60.0, description="Seconds between polls of one RID")
     max_polls: int = 20
+    max_first_wait: float = Field(default=120.0, description="Cap on the server's RTOE estimate, in seconds")
+
+    @property
+    def max_wait(self) -> float:
+        """The most seconds a search may spend sleeping between requests."""
+        return max(self.min_first_wait, self.max_first_wait) + max(0, self.max_polls - 1) * self.poll_interval
 
 
 class BlastHit(BaseModel):
@@ -172,7 +178,7 @@ class BlastClient:
     async def get(self, rid: str, rtoe: float = 0.0) -> str:
         """Poll a RID until its report is ready; the report body (Text format)."""
         t = self.timing
-        await self.sleep(max(rtoe, t.min_first_wait))
+        await self.sleep(max(min(rtoe, t.max_first_wait), t.min_first_wait))
         for poll in range(t.max_polls):
             if poll:
                 await self.sleep(t.poll_interval)
@@ -191,4 +197,8 @@ class BlastClient:
                      limit: int = 5) -> list[BlastHit]:
         """Put, poll, parse: the best hits for a sequence."""
         rid, rtoe = await self.put(sequence, program=program, database=database)
-        return parse_report(await self.get(rid, rtoe), limit=limit)
+        report = await self.get(rid, rtoe)
+        try:
+            return parse_report(report, limit=limit)
+        except (ValueError, TypeError, IndexError) as e:  # a report of unexpected shape
+            raise BlastError(f"unreadable BLAST report for {rid} ({type(e).__name__}).", hint="Retry later.") from e

@@ -1,13 +1,20 @@
-"""Async E-utilities client: injected httpx client, shared rate limiter, tenacity retries.
+"""Async E-utilities client: injected httpx client, shared rate limiter, tenacity retries, hard bounds.
 
 Every request carries ``tool``, ``email`` and (when set) ``api_key``. Transport errors, 429 and
-5xx are retried with exponential backoff and jitter (Retry-After honoured); other 4xx raise
-:class:`NCBIError` at once. Long id lists are sent by POST.
+5xx are retried with exponential backoff and jitter (Retry-After honoured up to
+``ncbi.retry_after_cap``); other 4xx raise :class:`NCBIError` at once. Long id lists are sent by POST.
+
+Bounds (``NCBISettings``): one request, with its retries, waits and body, ends within
+``deadline`` seconds (a server trickling a byte a second included, since httpx's timeout is per
+read); a retry whose wait would pass the deadline is not made; bodies are read as a stream and
+refused past ``max_body_mb`` after decompression. Every failure is an :class:`NCBIError`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -17,17 +24,21 @@ from tenacity import (
     RetryCallState,
     retry_if_exception,
     stop_after_attempt,
+    stop_before_delay,
     wait_exponential_jitter,
 )
 
-from biomedqa.errors import NCBIError
+from biomedqa.errors import NCBIError, NCBIResponseError
 from biomedqa.settings import NCBISettings
+from biomedqa.tools.eutils.body import ACCEPT_ENCODING, decoded_response, read_capped, retry_after
 from biomedqa.tools.eutils.keys import canonical_key
-from biomedqa.tools.eutils.parse import parse_json, parse_xml
+from biomedqa.tools.eutils.parse import elink_links, esearch_result, esummary_docs, parse_json, parse_xml
 from biomedqa.tools.eutils.ratelimit import RateLimiter
 
 logger = logging.getLogger(__name__)
 POST_OVER_CHARS = 1800
+ERROR_BODY_CAP = 64_000
+PAUSE_AFTER_SLOW_FAILURE = 30.0
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -37,20 +48,12 @@ def _retryable(e: BaseException) -> bool:
     return isinstance(e, NCBIError) and e.status is not None and (e.status == 429 or e.status >= 500)
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None
-
-
 class EutilsClient:
     """Low-level E-utilities calls returning parsed bodies.
 
     Args:
         http: the injected ``httpx.AsyncClient`` (its transport may replay recordings).
-        settings: NCBI settings (URLs, etiquette, retries).
+        settings: NCBI settings (URLs, etiquette, retries, deadline, body cap).
         limiter: shared rate limiter; defaults to 3/s, or 10/s with an API key.
         sleep: coroutine used for retry backoff (a fake clock's in tests).
     """
@@ -63,6 +66,7 @@ class EutilsClient:
         self.sleep = sleep
         self.backoff = backoff
         self.requests: list[str] = []
+        self._paused_until = 0.0
 
     def etiquette(self) -> dict[str, str]:
         out = {"tool": self.settings.tool, "email": self.settings.email}
@@ -73,47 +77,76 @@ class EutilsClient:
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, NCBIError) and exc.retry_after is not None:
-            return exc.retry_after
-        return float(wait_exponential_jitter(multiplier=self.backoff, max=30.0)(state))
+            return min(exc.retry_after, self.settings.retry_after_cap)
+        return float(wait_exponential_jitter(multiplier=self.backoff, max=self.settings.retry_after_cap)(state))
 
     async def request(self, url: str, params: dict[str, Any], *, post: bool = False) -> httpx.Response:
-        """One HTTP call with rate limiting and retries; returns a 2xx response.
+        """One HTTP call with rate limiting and retries, within ``settings.deadline``; a read 2xx response.
+
+        A request that fails only after half its deadline or more (a stalled or throttling server)
+        makes the next ones fail fast for :data:`PAUSE_AFTER_SLOW_FAILURE` seconds.
 
         Raises:
-            NCBIError: on a non-retryable status, or when retries are exhausted.
+            NCBIError: on a non-retryable status, an unusable response, when retries are exhausted,
+                the deadline passes, or calls are paused.
         """
+        service = url.rstrip("/").rsplit("/", 1)[-1]
+        left = self._paused_until - time.monotonic()
+        if left > 0:
+            raise NCBIError(f"NCBI calls are paused for {left:.0f} s more: a recent request failed only after "
+                            "most of its deadline.", hint="Retry later, or use --replay PATH to work offline.")
+        t0 = time.monotonic()
+        try:
+            return await self._request(url, params, post, service)
+        except NCBIError:
+            if time.monotonic() - t0 >= self.settings.deadline / 2:
+                self._paused_until = time.monotonic() + PAUSE_AFTER_SLOW_FAILURE
+            raise
+
+    async def _request(self, url: str, params: dict[str, Any], post: bool, service: str) -> httpx.Response:
         clean = {k: str(v) for k, v in params.items() if v is not None}
         post = post or sum(len(v) for v in clean.values()) > POST_OVER_CHARS
-        kw: dict[str, Any] = {"stop": stop_after_attempt(self.settings.max_retries + 1),
+        deadline = self.settings.deadline
+        kw: dict[str, Any] = {"stop": stop_after_attempt(self.settings.max_retries + 1) | stop_before_delay(deadline),
                               "wait": self._wait, "retry": retry_if_exception(_retryable), "reraise": True}
         if self.sleep is not None:
             kw["sleep"] = self.sleep
         try:
-            async for attempt in AsyncRetrying(**kw):
-                with attempt:
-                    return await self._once(url, clean | self.etiquette(), post)
+            async with asyncio.timeout(deadline):
+                async for attempt in AsyncRetrying(**kw):
+                    with attempt:
+                        return await self._once(url, clean | self.etiquette(), post)
+        except TimeoutError as e:
+            raise NCBIError(f"NCBI did not answer {service} within {deadline:g} s (deadline, retries included).",
+                            hint="Retry later, or use --replay PATH to work offline.") from e
         except httpx.TransportError as e:
             raise NCBIError(f"could not reach NCBI ({type(e).__name__}: {e}).",
                             hint="Check the network, or use --replay PATH to work offline.") from e
+        except httpx.HTTPError as e:  # redirect loops, undecodable bodies, bad URLs
+            raise NCBIError(f"unusable response from NCBI for {service} ({type(e).__name__}: {str(e)[:120]}).",
+                            hint="Retry later.") from e
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _once(self, url: str, params: dict[str, str], post: bool) -> httpx.Response:
         await self.limiter.acquire()
-        if post:
-            response = await self.http.post(url, data=params, timeout=self.settings.timeout)
-        else:
-            response = await self.http.get(url, params=params, timeout=self.settings.timeout)
-        sent = response.request
-        self.requests.append(canonical_key(str(sent.url), sent.content if sent.method == "POST" else None))
-        status = response.status_code
+        kw: dict[str, Any] = {"data": params} if post else {"params": params}
+        headers = {"accept-encoding": ACCEPT_ENCODING}
+        cap = int(self.settings.max_body_mb * 1e6)
+        async with self.http.stream("POST" if post else "GET", url, headers=headers, timeout=self.settings.timeout,
+                                    **kw) as response:
+            sent = response.request
+            self.requests.append(canonical_key(str(sent.url), sent.content if sent.method == "POST" else None))
+            status = response.status_code
+            body = await (read_capped(response, cap) if status < 400 else
+                          read_capped(response, ERROR_BODY_CAP, truncate=True))
         if status < 400:
-            return response
-        retry_after = _retry_after(response)
-        if status == 429 and retry_after:
-            await self.limiter.pause(retry_after)
-        snippet = response.text[:160].replace("\n", " ")
+            return decoded_response(response, body)
+        wait = retry_after(response, self.settings.retry_after_cap)
+        if status == 429 and wait:
+            await self.limiter.pause(wait)
+        snippet = body[:160].decode("utf-8", "replace").replace("\n", " ")
         raise NCBIError(f"NCBI answered HTTP {status} for {url.rsplit('/', 1)[-1]}: {snippet}",
-                        status=status, retry_after=retry_after,
+                        status=status, retry_after=wait,
                         hint="Check the parameters." if status < 500 and status != 429 else "Retry later.")
 
     # -- E-utilities --------------------------------------------------------------------
@@ -138,10 +171,7 @@ class EutilsClient:
         params = {"db": db, "term": term, "retmax": retmax, "sort": sort, **extra}
         if usehistory:
             params["usehistory"] = "y"
-        data = await self.json("esearch", params)
-        res = data.get("esearchresult") or {}
-        res.setdefault("idlist", [])
-        return dict(res)
+        return esearch_result(await self.json("esearch", params))
 
     async def esummary(self, db: str, ids: Sequence[str] = (), *, webenv: str | None = None,
                        query_key: str | None = None, retmax: int | None = None) -> dict[str, dict[str, Any]]:
@@ -151,8 +181,7 @@ class EutilsClient:
             params["id"] = ",".join(ids)
         else:
             params.update(WebEnv=webenv, query_key=query_key)
-        res = (await self.json("esummary", params)).get("result") or {}
-        return {u: res[u] for u in res.get("uids", []) if isinstance(res.get(u), dict)}
+        return esummary_docs(await self.json("esummary", params))
 
     async def efetch(self, db: str, ids: Sequence[str] = (), *, rettype: str | None = None,
                      retmode: str | None = None, webenv: str | None = None, query_key: str | None = None,
@@ -171,32 +200,33 @@ class EutilsClient:
         """Linked ids by link name, e.g. ``{"gene_omim": ["176847"]}``."""
         data = await self.json("elink", {"dbfrom": dbfrom, "db": db, "id": ",".join(ids),
                                          "linkname": linkname, "cmd": cmd})
-        out: dict[str, list[str]] = {}
-        for ls in data.get("linksets", []):
-            for ldb in ls.get("linksetdbs", []):
-                out.setdefault(ldb.get("linkname", db), []).extend(str(x) for x in ldb.get("links", []))
-        return out
+        return elink_links(data, db)
 
     async def einfo(self, db: str | None = None) -> dict[str, Any]:
         """Database list, or one database's fields and links."""
-        result: dict[str, Any] = (await self.json("einfo", {"db": db})).get("einforesult", {})
+        result = (await self.json("einfo", {"db": db})).get("einforesult", {})
+        if not isinstance(result, dict):
+            raise NCBIResponseError("unexpected einfo JSON from NCBI (einforesult is not an object).",
+                                    kind="unparseable")
         return result
 
     async def espell(self, term: str, db: str = "pubmed") -> str:
         """NCBI's spelling suggestion (the term itself when none)."""
         rec = await self.xml("espell", {"db": db, "term": term})
-        return str(rec.get("CorrectedQuery") or term)
+        return str((rec.get("CorrectedQuery") if isinstance(rec, dict) else None) or term)
 
     async def epost(self, db: str, ids: Sequence[str]) -> tuple[str, str]:
         """Store ids on the history server; returns ``(WebEnv, query_key)``."""
         rec = await self.xml("epost", {"db": db, "id": ",".join(ids)})
+        if not (isinstance(rec, dict) and rec.get("WebEnv") and rec.get("QueryKey")):
+            raise NCBIResponseError("epost answer without WebEnv/QueryKey.", kind="unparseable", hint="Retry later.")
         return str(rec["WebEnv"]), str(rec["QueryKey"])
 
     async def fetch_all(self, db: str, term: str, *, batch: int = 500, limit: int = 10000,
                         rettype: str | None = None, retmode: str = "xml") -> list[bytes]:
         """Fetch a large result set through the history server, ``batch`` records per call."""
         res = await self.esearch(db, term, retmax=0, sort=None, usehistory=True)
-        count = min(int(res.get("count", 0)), limit)
+        count = min(int(res["count"]), limit)
         webenv, key = res.get("webenv"), res.get("querykey")
         if not count or not webenv:
             return []

@@ -53,7 +53,7 @@ _ORGANISM_WORDS: list[tuple[str, re.Pattern[str]]] = [
 # Phrases after which a disease name follows ("genes related to X", "what causes X").
 _DISEASE_LEADS = re.compile(
     r"(?:related|associated|linked|connected|implicated|involved|tied)\s+(?:to|with|in)\s+|"
-    r"\b(?:behind|underlying|underlie|underlies|causing|cause|causes|for|of|in)\s+(?=\S)",
+    r"\b(?:behind|underlying|underlie|underlies|causing|cause|causes|for|of|in|about)\s+(?=\S)",
     re.I,
 )
 _DISEASE_STOP = re.compile(
@@ -87,7 +87,10 @@ class Entities(BaseModel):
 
 
 def _sequences(question: str) -> list[str]:
-    joined = re.sub(r"(?<=[ACGTNacgtn])[\s\-]+(?=[ACGTNacgtn])", "", question)
+    # Pieces of one sequence split by spaces or line breaks are joined (same case on both sides only,
+    # so "...TTTG to human" does not swallow "t").
+    joined = re.sub(r"(?<=[ACGTN])[\s\-]+(?=[ACGTN])", "", question)
+    joined = re.sub(r"(?<=[acgtn])[\s\-]+(?=[acgtn]{8})", "", joined) if re.search(r"[acgt]{25}", joined) else joined
     return [m.group(0).upper() for m in DNA.finditer(joined) if len(set(m.group(0).upper())) >= 3]
 
 
@@ -132,7 +135,7 @@ def disease_candidates(question: str) -> list[str]:
         stop = _DISEASE_STOP.search(rest)
         phrase = rest[: stop.start()] if stop else rest
         phrase = re.sub(r"^(?:the|a|an|patients with|people with|familial forms of)\s+", "", phrase.strip(), flags=re.I)
-        phrase = re.sub(r"\s+(?:is|are|was|were)$", "", phrase).strip(" .,'\"")
+        phrase = re.sub(r"(?:\s+(?:is|are|was|were|to|in|on|of|for|with|into))+$", "", phrase).strip(" .,'\"")
         if 3 <= len(phrase) <= 120 and not re.match(r"(?:genes?|it|this|that|them|humans?|the genome|which|what|"
                                                      r"older|newer|papers?|literature|my|our|your)\b", phrase, re.I):
             found.append(phrase)

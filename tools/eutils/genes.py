@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
 
 from biomedqa.errors import NCBIError
 from biomedqa.tools.eutils.client import EutilsClient
@@ -24,6 +27,18 @@ from biomedqa.tools.eutils.records import (
 )
 
 logger = logging.getLogger(__name__)
+R = TypeVar("R")
+
+
+def read_records(build: Callable[[str, dict[str, Any]], R], docs: dict[str, dict[str, Any]]) -> list[R]:
+    """Typed records from summary documents; a document of an unexpected shape is dropped (logged)."""
+    out = []
+    for uid, doc in docs.items():
+        try:
+            out.append(build(uid, doc))
+        except (AttributeError, TypeError, ValueError, KeyError, IndexError, ValidationError) as e:
+            logger.info("dropped an esummary record of unexpected shape (uid %s: %s)", uid[:20], type(e).__name__)
+    return out
 
 
 async def gene_summaries(client: EutilsClient, ids: Sequence[str]) -> list[GeneRecord]:
@@ -33,7 +48,7 @@ async def gene_summaries(client: EutilsClient, ids: Sequence[str]) -> list[GeneR
         return []
     try:
         docs = await client.esummary("gene", ids, retmax=len(ids))
-        records = [gene_from_summary(u, d) for u, d in docs.items()]
+        records = read_records(gene_from_summary, docs)
         if records and all(r.symbol for r in records):
             return _in_order(records, ids)
     except NCBIError as e:
@@ -102,7 +117,7 @@ async def snp_summaries(client: EutilsClient, rsids: Sequence[str]) -> list[SnpR
     if not ids:
         return []
     docs = await client.esummary("snp", ids, retmax=10)
-    return [snp_from_summary(u, d) for u, d in docs.items()]
+    return read_records(snp_from_summary, docs)
 
 
 async def omim_summaries(client: EutilsClient, ids: Sequence[str]) -> list[OmimRecord]:
@@ -111,7 +126,7 @@ async def omim_summaries(client: EutilsClient, ids: Sequence[str]) -> list[OmimR
     if not ids:
         return []
     docs = await client.esummary("omim", ids, retmax=20)
-    return [omim_from_summary(u, d) for u, d in docs.items()]
+    return read_records(omim_from_summary, docs)
 
 
 async def search_omim(client: EutilsClient, term: str, *, retmax: int = 20) -> list[OmimRecord]:

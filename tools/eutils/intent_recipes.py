@@ -39,7 +39,10 @@ def _gene_desc(g: GeneRecord) -> str:
 
 
 async def _gene(run: Run, e: Entities, question: str) -> GenePick | None:
-    loose = bool(re.search(r"\bgenes?\b", question, re.I))
+    # An unverified best match is accepted only for a question that says "gene", or for clone-style names
+    # (LA16c-329F2.2, RP11-…) that NCBI Gene lists outside the symbol and alias fields.
+    loose = bool(re.search(r"\bgenes?\b", question, re.I)) or any(
+        re.search(r"\d", t) and re.search(r"[-.]", t) for t in e.symbols)
     return await pick_gene(run, [*e.ensembl, *e.symbols], e.entrez, e.organism, allow_unverified=loose)
 
 

@@ -9,6 +9,7 @@ or to the literature path.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 from typing import Literal, get_args
@@ -43,7 +44,7 @@ DESCRIPTIONS: dict[str, str] = {
     "sequence_gene_alias": "the aliases of the gene a DNA sequence belongs to",
 }
 _I = re.I
-LOC = re.compile(r"\bchromosom\w*|\blocat\w*|\blocus\b|\bloci\b|\bwhere\b|\bcyto\s?bands?\b|\bcytogenetic|"
+LOC = re.compile(r"\bchromos\w*|\blocat\w*|\blocus\b|\bloci\b|\bwhere\b|\bcyto\s?bands?\b|\bcytogenetic|"
                  r"\bmap(?:s|ped)?\b|\bsits?\b|\blies\b|\bposition\w*|\bcoordinates?\b|\bbands?\b|\bchr\b", _I)
 FUNC = re.compile(r"\bfunction\w*|\bdo(?:es)?\b.*\bdo\b|\brole\b|\bpurpose\b|\bresponsible for\b|\bwhat is it for\b|"
                   r"\bsummar\w*|\bdescribe\b|\bwhat (?:does|do) it\b|\bworks?\b|\binvolved in\b|\bjob\b", _I)
@@ -69,6 +70,28 @@ LITERATURE = re.compile(
     r"\b(?:find|show|list|give|cite|search|summari[sz]e|recent|any|latest|what do|according to)\b[^.?]{0,40}"
     r"\b(?:papers?|studies|literature|articles|publications|pubmed|abstracts|trials?)\b|"
     r"\b(?:papers?|studies|literature|articles|publications|trials?)\b\s+(?:on|about|showing|that show|say)\b", _I)
+CUE_WORDS = tuple(
+    "function functions chromosome chromosomal chromosomes protein coding organism species where which what align "
+    "alignment located location associated symbol official approved gene genes cytoband cytobands sequence aliases "
+    "alias encode encodes locate".split()
+)
+
+
+def _fix_word(word: str) -> str:
+    low = word.lower()
+    if len(low) < 4 or low in CUE_WORDS or not low.isalpha():
+        return word
+    near = [c for c in difflib.get_close_matches(low, CUE_WORDS, n=3, cutoff=0.75)
+            if c[0] == low[0] and abs(len(c) - len(low)) <= 1]
+    return near[0] if near else word
+
+
+def cue_text(question: str) -> str:
+    """The question with typos in cue words fixed ('protien' → 'protein', 'wher' → 'where'), for the rules
+    only; entities are always read from the question as written."""
+    return re.sub(r"[A-Za-z]+", lambda m: _fix_word(m.group(0)), " ".join(question.split()))
+
+
 PRIORITY: tuple[str, ...] = (
     "sequence_gene_alias", "sequence_organism", "sequence_alignment", "sequence_gene", "snp_gene_function",
     "snp_gene", "snp_location", "disease_gene_locations", "disease_genes", "protein_coding", "alias_symbol",
@@ -120,7 +143,7 @@ def _gene_intents(q: str, e: Entities) -> list[str]:
 
 def rule_intents(question: str, e: Entities) -> list[str]:
     """The intents the rules leave open, given the entities (empty: outside the closed set)."""
-    q = " ".join(question.split())
+    q = cue_text(question)
     if YESNO.search(q) and not CODING.search(q):
         return []  # "Is CFTR the gene mutated in …?": a claim to check, not a look-up
     if e.sequences:

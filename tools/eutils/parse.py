@@ -7,17 +7,16 @@ and (in recordings) bodies cut short. Each becomes a :class:`NCBIResponseError` 
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from Bio import Entrez
 from Bio.Entrez.Parser import CorruptedXMLError, NotXMLError, ValidationError
 
 from biomedqa.errors import NCBIResponseError
+from biomedqa.tools.eutils.safexml import ExternalRefused, TooDeep, check_depth, entrez_read, generic_xml
 
 logger = logging.getLogger(__name__)
 _HTML = re.compile(rb"^\s*(<!doctype html|<html|<p><!--|<head)", re.IGNORECASE)
@@ -45,53 +44,43 @@ def _html_error(data: bytes) -> NCBIResponseError:
 
 
 def parse_xml(data: bytes) -> Any:
-    """Parse an E-utilities XML body with Bio.Entrez (generic ElementTree fallback without a DTD).
+    """Parse an E-utilities XML body with Bio.Entrez (generic reader without a bundled DTD); never online.
 
     Raises:
-        NCBIResponseError: for ``<ERROR>`` bodies, HTML pages, empty or truncated XML.
+        NCBIResponseError: for ``<ERROR>`` bodies, HTML pages, empty, truncated or too deeply nested XML.
     """
     kind = sniff(data)
     if kind in ("html", "empty"):
         raise _html_error(data) if kind == "html" else NCBIResponseError("NCBI returned an empty body.", kind="empty")
+    try:
+        check_depth(data)
+    except TooDeep as e:
+        raise NCBIResponseError(f"unusable XML from NCBI ({e}).", kind="unparseable") from e
     data = re.sub(rb'"http://www\.ncbi\.nlm\.nih\.gov/', b'"https://www.ncbi.nlm.nih.gov/', data)
     try:
-        return Entrez.read(io.BytesIO(data), validate=False)  # type: ignore[no-untyped-call]
+        return entrez_read(data)
+    except ExternalRefused as e:
+        logger.info("Bio.Entrez: %s; using the generic XML reader", e)
     except RuntimeError as e:
-        if "Failed to access" not in str(e):
-            raise NCBIResponseError(f"NCBI error: {e}", kind="error") from e
+        raise NCBIResponseError(f"NCBI error: {str(e)[:200]}", kind="error") from e
     except CorruptedXMLError as e:
         raise NCBIResponseError(f"truncated or corrupt XML from NCBI ({e.args[0] if e.args else e}).",
                                 kind="truncated", hint="Retry the request; the body was cut short.") from e
-    except (NotXMLError, ValidationError, ValueError) as e:
+    except (NotXMLError, ValidationError, ValueError, KeyError, AssertionError) as e:
         logger.debug("Bio.Entrez could not parse (%s); using the generic XML reader", e)
     return _generic_xml(data)
 
 
 def _generic_xml(data: bytes) -> dict[str, Any]:
-    text = re.sub(rb"<!DOCTYPE[^>]*>", b"", data)
     try:
-        root = ET.fromstring(text)
+        tree = generic_xml(data)
     except ET.ParseError as e:
         raise NCBIResponseError(f"unparseable XML from NCBI ({e}).", kind="truncated") from e
-    errors = [el.text or "" for el in root.iter("ERROR")]
-    if errors and len(root) == len(errors):
-        raise NCBIResponseError(f"NCBI error: {errors[0]}", kind="error")
-    return {root.tag: _element(root)}
-
-
-def _element(el: ET.Element) -> Any:
-    children = list(el)
-    if not children:
-        return (el.text or "").strip() if not el.attrib else {**el.attrib, "_text": (el.text or "").strip()}
-    out: dict[str, Any] = dict(el.attrib)
-    for child in children:
-        value = _element(child)
-        if child.tag in out:
-            prev = out[child.tag]
-            out[child.tag] = [*prev, value] if isinstance(prev, list) else [prev, value]
-        else:
-            out[child.tag] = value
-    return out
+    value = next(iter(tree.values()), None)
+    if isinstance(value, dict) and set(value) == {"ERROR"}:
+        errors = value["ERROR"] if isinstance(value["ERROR"], list) else [value["ERROR"]]
+        raise NCBIResponseError(f"NCBI error: {str(errors[0])[:200]}", kind="error")
+    return tree
 
 
 def parse_json(data: bytes, *, lenient: bool = True) -> dict[str, Any]:
@@ -107,6 +96,8 @@ def parse_json(data: bytes, *, lenient: bool = True) -> dict[str, Any]:
     text = data.decode("utf-8", "replace")
     try:
         obj = json.loads(text)
+    except RecursionError as e:
+        raise NCBIResponseError("unusable JSON from NCBI (nested too deeply).", kind="unparseable") from e
     except json.JSONDecodeError as e:
         salvaged = salvage_esummary(text) if lenient else None
         if salvaged is None:
@@ -126,7 +117,9 @@ def _raise_json_error(obj: dict[str, Any]) -> None:
     err = err or (res.get("ERROR") if isinstance(res, dict) else None)
     if not err:
         return
-    has_data = bool((obj.get("result") or {}).get("uids")) or bool(res.get("idlist") if isinstance(res, dict) else 0)
+    result = obj.get("result")
+    has_data = bool(result.get("uids") if isinstance(result, dict) else 0) or \
+        bool(res.get("idlist") if isinstance(res, dict) else 0)
     if isinstance(err, str) and err.lower().startswith("invalid uid") and not has_data:
         logger.info("NCBI: %s", err)  # an unknown id is an empty result, not a failure
         obj.setdefault("result", {"uids": []})
@@ -153,3 +146,56 @@ def salvage_esummary(text: str) -> dict[str, Any] | None:
             rec["organism"] = {"scientificname": org.group(1), "commonname": org.group(2), "taxid": int(org.group(3))}
         records[m.group(1)] = rec
     return {"result": {"uids": list(records), **records}, "_truncated": True}
+
+
+def _unexpected(what: str) -> NCBIResponseError:
+    return NCBIResponseError(f"unexpected {what} from NCBI; treated as a failed call.", kind="unparseable",
+                             hint="Retry later.")
+
+
+def _ids(value: Any, what: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(i, str | int) and not isinstance(i, bool) for i in value):
+        raise _unexpected(f"{what} (not a list of ids)")
+    return [str(i) for i in value]
+
+
+def esearch_result(data: dict[str, Any]) -> dict[str, Any]:
+    """The ``esearchresult`` object, checked: ``idlist`` a list of id strings, ``count`` a digit string."""
+    res = data.get("esearchresult")
+    if res is None:
+        res = {}
+    if not isinstance(res, dict):
+        raise _unexpected("esearch JSON (esearchresult is not an object)")
+    out = dict(res)
+    out["idlist"] = _ids(out.get("idlist", []), "esearch idlist")
+    count = str(out.get("count", len(out["idlist"])))
+    out["count"] = count if count.isascii() and count.isdigit() else str(len(out["idlist"]))
+    return out
+
+
+def esummary_docs(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Summaries by uid from an esummary JSON body; records that are not objects are dropped."""
+    res = data.get("result")
+    if res is None:
+        return {}
+    if not isinstance(res, dict):
+        raise _unexpected("esummary JSON (result is not an object)")
+    uids = _ids(res.get("uids", []), "esummary uids")
+    return {u: res[u] for u in uids if isinstance(res.get(u), dict)}
+
+
+def elink_links(data: dict[str, Any], db: str) -> dict[str, list[str]]:
+    """Linked ids by link name from an elink JSON body."""
+    out: dict[str, list[str]] = {}
+    linksets = data.get("linksets", [])
+    if not isinstance(linksets, list):
+        raise _unexpected("elink JSON (linksets is not a list)")
+    for ls in linksets:
+        dbs = ls.get("linksetdbs", []) if isinstance(ls, dict) else None
+        if not isinstance(dbs, list):
+            raise _unexpected("elink JSON (linksetdbs is not a list)")
+        for ldb in dbs:
+            if not isinstance(ldb, dict):
+                raise _unexpected("elink JSON (a linksetdb is not an object)")
+            out.setdefault(str(ldb.get("linkname", db)), []).extend(_ids(ldb.get("links", []), "elink links"))
+    return out

@@ -33,23 +33,34 @@ def _year(article: dict[str, Any], medline: dict[str, Any]) -> int | None:
 def articles_to_passages(record: Any) -> list[Passage]:
     """Passages (doc_id = pmid) from a parsed ``PubmedArticleSet``; articles without text are skipped."""
     out: list[Passage] = []
-    for art in (record.get("PubmedArticle", []) if isinstance(record, dict) else []):
-        medline = art.get("MedlineCitation", {})
-        article = medline.get("Article", {})
-        pmid = str(medline.get("PMID", "")).strip()
-        title = str(article.get("ArticleTitle", "")).strip()
-        abstract = _text(article.get("Abstract", {}).get("AbstractText", []))
-        if not pmid.isdigit() or not (title or abstract):
+    articles = record.get("PubmedArticle", []) if isinstance(record, dict) else []
+    for art in articles if isinstance(articles, list) else [articles]:
+        try:
+            passage = _passage(art)
+        except (AttributeError, TypeError, ValueError, KeyError) as e:  # an article of unexpected shape
+            logger.info("dropped a PubMed article of unexpected shape (%s)", type(e).__name__)
             continue
-        out.append(Passage(doc_id=pmid, pmid=pmid, title=title, text=abstract or title,
-                           year=_year(article, medline), source="eutils",
-                           meta={"journal": str(article.get("Journal", {}).get("Title", ""))}))
+        if passage is not None:
+            out.append(passage)
     return out
+
+
+def _passage(art: Any) -> Passage | None:
+    medline = art.get("MedlineCitation", {})
+    article = medline.get("Article", {})
+    pmid = str(medline.get("PMID", "")).strip()
+    title = str(article.get("ArticleTitle", "")).strip()
+    abstract = _text(article.get("Abstract", {}).get("AbstractText", []))
+    if not (pmid.isascii() and pmid.isdigit()) or not (title or abstract):
+        return None
+    return Passage(doc_id=pmid, pmid=pmid, title=title, text=abstract or title,
+                   year=_year(article, medline), source="eutils",
+                   meta={"journal": str(article.get("Journal", {}).get("Title", ""))})
 
 
 async def fetch_pubmed(client: EutilsClient, pmids: Sequence[str]) -> list[Passage]:
     """Abstracts of the given PMIDs, in the order asked."""
-    pmids = [p for p in dict.fromkeys(str(p).strip() for p in pmids) if p.isdigit()]
+    pmids = [p for p in dict.fromkeys(str(p).strip() for p in pmids) if p.isascii() and p.isdigit()]
     if not pmids:
         return []
     body = await client.efetch("pubmed", pmids, retmode="xml")

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from biomedqa.tools.eutils.body import decoded_response, read_capped
 from biomedqa.tools.eutils.keys import service_of
 
 logger = logging.getLogger(__name__)
@@ -33,8 +34,9 @@ class RecordingTransport(httpx.AsyncBaseTransport):
     Gzip files are appended as new gzip members, which every gzip reader concatenates.
     """
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, path: Path) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, path: Path, max_bytes: int = 32_000_000) -> None:
         self.inner = inner
+        self.max_bytes = max_bytes
         self.path = Path(path)
         self._lock = asyncio.Lock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -42,7 +44,10 @@ class RecordingTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         form = (await request.aread()).decode("utf-8", "replace") if request.method == "POST" else ""
         response = await self.inner.handle_async_request(request)
-        content = await response.aread()
+        try:  # decoded under the same cap the client applies, so a compressed bomb never inflates here
+            content = await read_capped(response, self.max_bytes)
+        finally:
+            await response.aclose()
         if response.status_code < 500 and response.status_code != 429:
             await self._append({
                 "url": _public_url(str(request.url)), "kind": kind_of(str(request.url), form),
@@ -50,7 +55,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
                 "content_type": response.headers.get("content-type", ""), "method": request.method,
                 "body": _public_form(form), "n_occurrences": 1, "first_seen": "biomedqa",
             })
-        return httpx.Response(response.status_code, headers=response.headers, content=content, request=request)
+        return decoded_response(response, content, request)
 
     async def _append(self, row: dict[str, object]) -> None:
         line = json.dumps(row, ensure_ascii=False) + "\n"

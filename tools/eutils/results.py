@@ -1,5 +1,5 @@
 """Typed results of the E-utilities tools: one model per kind, each turning itself into citable
-passages and into the one-line-per-record summary the step-choosing model reads.
+passages and into the by-reference lines (identifiers only) the step-choosing model reads.
 
 A ``ToolCall.result`` holds the JSON dump of one of these; :func:`result_of` reads it back once.
 """
@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from biomedqa.tools.eutils.blast import BlastHit
 from biomedqa.tools.eutils.records import GeneRecord, OmimRecord, SnpRecord
+from biomedqa.tools.eutils.refs import RefBook, binomial, hit_symbols, tok, toks
 from biomedqa.types import Passage, ToolCall
 
 logger = logging.getLogger(__name__)
@@ -27,8 +28,8 @@ class PubmedResult(BaseModel):
     def passages(self) -> list[Passage]:
         return list(self.items)
 
-    def lines(self) -> list[str]:
-        return [f"PMID {it.pmid}: {it.title}" for it in self.items]
+    def refs(self) -> list[tuple[str, str]]:
+        return [(str(it.pmid), f"pubmed PMID {tok(it.pmid)}") for it in self.items]
 
 
 class GeneResult(BaseModel):
@@ -41,9 +42,10 @@ class GeneResult(BaseModel):
     def passages(self) -> list[Passage]:
         return [g.passage() for g in self.items]
 
-    def lines(self) -> list[str]:
-        return [f"gene {it.symbol} ({it.description}; {it.organism}; chr {it.chromosome}; "
-                f"{it.map_location}; aliases {', '.join(it.aliases[:6])}) {it.summary[:200]}" for it in self.items]
+    def refs(self) -> list[tuple[str, str]]:
+        return [(tok(it.symbol) if tok(it.symbol) != "?" else it.gene_id,
+                 f"gene {tok(it.symbol)} id {tok(it.gene_id)} ({binomial(it.organism)}; chr {tok(it.chromosome)}; "
+                 f"{tok(it.map_location)}; aliases {toks(it.aliases)})") for it in self.items]
 
 
 class SnpResult(BaseModel):
@@ -55,8 +57,9 @@ class SnpResult(BaseModel):
     def passages(self) -> list[Passage]:
         return [s.passage() for s in self.items]
 
-    def lines(self) -> list[str]:
-        return [f"{it.rsid}: chr {it.chromosome}:{it.position}; genes {', '.join(it.genes)}" for it in self.items]
+    def refs(self) -> list[tuple[str, str]]:
+        return [(it.rsid, f"snp {tok(it.rsid)} chr {tok(it.chromosome)}:{it.position or '?'}; genes {toks(it.genes)}")
+                for it in self.items]
 
 
 class OmimResult(BaseModel):
@@ -69,8 +72,10 @@ class OmimResult(BaseModel):
     def passages(self) -> list[Passage]:
         return [o.passage() for o in self.items]
 
-    def lines(self) -> list[str]:
-        return [f"OMIM {it.mim} {it.kind}: {it.title} (locus {it.locus})" for it in self.items]
+    def refs(self) -> list[tuple[str, str]]:
+        return [(tok(it.symbols[0]) if it.symbols and tok(it.symbols[0]) != "?" else it.mim,
+                 f"omim {tok(it.mim)} {tok(it.kind)}; genes {toks(it.symbols)}; locus {tok(it.locus)}")
+                for it in self.items]
 
 
 class ElinkResult(BaseModel):
@@ -86,8 +91,8 @@ class ElinkResult(BaseModel):
         return [Passage(doc_id=f"elink:{self.dbfrom}-{self.db}", text=text, source="eutils", kind="tool",
                         meta={"db": "elink"})]
 
-    def lines(self) -> list[str]:
-        return []
+    def refs(self) -> list[tuple[str, str]]:
+        return [(ids[0], f"elink {tok(name)}: {toks(ids, 10)}") for name, ids in self.links.items() if ids]
 
 
 class BlastResult(BaseModel):
@@ -102,8 +107,10 @@ class BlastResult(BaseModel):
                         text=f"BLAST hit {h.accession}: {h.title}; identity {h.identity}%; e-value {h.evalue}; "
                              f"subject {h.sbjct_start}-{h.sbjct_end}.") for h in self.items]
 
-    def lines(self) -> list[str]:
-        return [f"hit {it.accession}: {it.title} ({it.sbjct_start}-{it.sbjct_end})" for it in self.items]
+    def refs(self) -> list[tuple[str, str]]:
+        return [(it.accession, f"blast hit {tok(it.accession)} ({binomial(it.organism)}; chr {tok(it.chromosome)}; "
+                 f"{it.sbjct_start or '?'}-{it.sbjct_end or '?'}; gene {toks(hit_symbols(it.title), 1)})")
+                for it in self.items]
 
 
 EutilsResult = Annotated[
@@ -128,10 +135,13 @@ def passages_of(call: ToolCall) -> list[Passage]:
     return result.passages() if result is not None else []
 
 
-def summarize(call: ToolCall, limit: int = 6) -> str:
-    """A compact, model-readable line per record of a tool result."""
+def summarize(call: ToolCall, book: RefBook, limit: int = 6) -> str:
+    """Numbered reference lines for the step-choosing model: identifiers only, never record text.
+
+    A failure is named, not quoted: NCBI's error text is server data too.
+    """
     if not call.ok:
-        return f"{call.tool} failed: {call.error}"
+        return f"{call.tool}: failed"
     result = result_of(call)
-    lines = result.lines()[:limit] if result is not None else []
-    return f"{call.tool}: " + (" | ".join(lines) or "no results")
+    refs = result.refs()[:limit] if result is not None else []
+    return f"{call.tool}:\n" + ("\n".join(book.add(key, line) for key, line in refs) or "no results")

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from biomedqa.errors import BiomedQAError
+from biomedqa.errors import BiomedQAError, NCBIError
 from biomedqa.interfaces import ChatModel
 from biomedqa.tools.eutils import pubmed
 from biomedqa.tools.eutils.blast import BlastClient
@@ -42,7 +42,11 @@ class EutilsToolbox:
         return [tool.spec() for tool in REGISTRY.values()]
 
     async def call(self, name: str, args: dict[str, Any]) -> ToolCall:
-        """Run one tool. Tool-level failures come back as ``ok=False`` with ``error``, never raised."""
+        """Run one tool within its budget (``ncbi.call_deadline``; BLAST adds its polling waits).
+
+        Every failure comes back as ``ok=False`` with a one-line ``error``, never raised: bad
+        arguments, NCBI errors, the budget passing, and (logged as a bug) anything unexpected.
+        """
         t0 = time.perf_counter()
         before = len(self.client.requests)
 
@@ -55,13 +59,22 @@ class EutilsToolbox:
             return done(ok=False, error=f"unknown tool {name!r}; choose one of {', '.join(REGISTRY)}")
         try:
             parsed = tool.args_model.model_validate(args)
-            result = (await tool.run(self.ncbi, parsed)).model_dump(mode="json")
         except ValidationError as e:
             err = e.errors()[0]
             return done(ok=False, error=f"bad arguments for {name}: {'.'.join(map(str, err['loc']))}: {err['msg']}")
+        budget = tool.budget(self.ncbi)
+        try:
+            async with asyncio.timeout(budget):
+                result = (await tool.run(self.ncbi, parsed)).model_dump(mode="json")
         except BiomedQAError as e:
             logger.info("tool %s failed: %s", name, e.message)
             return done(ok=False, error=str(e))
+        except TimeoutError:
+            logger.info("tool %s passed its %.0f s budget", name, budget)
+            return done(ok=False, error=f"{name} did not finish within {budget:g} s; NCBI is slow or not answering.")
+        except Exception as e:  # noqa: BLE001 - a tool must never crash the agent; this is a bug to report
+            logger.warning("tool %s failed unexpectedly", name, exc_info=True)
+            return done(ok=False, error=f"{name} failed on an unexpected NCBI response ({type(e).__name__}).")
         return done(ok=True, result=result)
 
     # -- evidence ---------------------------------------------------------------------
@@ -74,8 +87,23 @@ class EutilsToolbox:
         return passages_of(call)
 
     async def pubmed_passages(self, query: str, k: int) -> list[Passage]:
-        """PubMed search + fetch for ``ask`` (live or replayed); failures raise NCBIError."""
-        return await pubmed.search_pubmed(self.client, query, k)
+        """PubMed search + fetch for ``ask`` (live or replayed) within ``ncbi.call_deadline``.
+
+        Raises:
+            NCBIError: for every failure, the budget passing and unexpected responses included.
+        """
+        budget = self.client.settings.call_deadline
+        try:
+            async with asyncio.timeout(budget):
+                return await pubmed.search_pubmed(self.client, query, k)
+        except BiomedQAError:
+            raise
+        except TimeoutError as e:
+            raise NCBIError(f"PubMed search did not finish within {budget:g} s.", hint="Retry later.") from e
+        except Exception as e:  # noqa: BLE001 - typed at the seam
+            logger.warning("PubMed search failed unexpectedly", exc_info=True)
+            raise NCBIError(f"PubMed search failed on an unexpected response ({type(e).__name__}).",
+                            hint="Retry later.") from e
 
     async def aclose(self) -> None:
         await self.client.http.aclose()

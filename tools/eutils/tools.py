@@ -100,6 +100,10 @@ class EutilsTool(ABC):
         """Arguments from the single string the step-choosing model gives (tools with a ``step``)."""
         raise NotImplementedError(f"{self.name} is not offered to the step-choosing model")
 
+    def budget(self, ncbi: NcbiClients) -> float:
+        """Seconds one call may take in all (``ncbi.call_deadline``)."""
+        return ncbi.eutils.settings.call_deadline
+
     @abstractmethod
     async def run(self, ncbi: NcbiClients, args: Any) -> EutilsResult:
         """Run with validated arguments (an instance of ``args_model``); NCBI failures raise."""
@@ -206,6 +210,10 @@ class BlastSequence(EutilsTool):
 
     def step_args(self, argument: str) -> dict[str, Any]:
         return {"sequence": argument}
+
+    def budget(self, ncbi: NcbiClients) -> float:
+        """The call deadline plus the longest polling BLAST's timing allows (NCBI asks for minutes)."""
+        return ncbi.eutils.settings.call_deadline + ncbi.blast.timing.max_wait
 
     async def run(self, ncbi: NcbiClients, args: BlastArgs) -> BlastResult:
         seq = "".join(args.sequence.split())

@@ -39,7 +39,7 @@ def render(ans: SqlAnswer) -> None:
 @click.argument("question")
 @click.option("--db", default=None, help="SQLAlchemy URL or SQLite file (default: the shared BiomedSQL sample).")
 @click.option("--json", "as_json", is_flag=True, help="Print the SqlAnswer as JSON.")
-@with_settings(db="sql.url")
+@with_settings(ncbi=False, db="sql.url")
 def sql_command(question: str, as_json: bool, settings: Settings) -> None:
     """Answer QUESTION from a database with read-only, guarded SQL written by the local model."""
     from biomedqa.deps import Deps

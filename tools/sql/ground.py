@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from biomedqa.tools.sql.guard import GuardedQuery, SqlGuard
 from biomedqa.tools.sql.run import SqlRunner
+from biomedqa.tools.sql.schema import data_literal
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +143,7 @@ class ValueGrounder:
         return self._miss(table, column, pattern)
 
     def _miss(self, table: str, column: str, value: str) -> str:
-        examples = [str(v) for v in self.runner.scalar_values(table, column, None, 8)]
-        shown = ", ".join(repr(v[:40]) for v in examples)
+        examples = [data_literal(v, 40) for v in self.runner.scalar_values(table, column, None, 8)]
+        shown = ", ".join(lit for lit in examples if lit is not None) or "(not shown)"
         return f"no value {value!r} in {table}.{column}; stored values look like: {shown}"
 

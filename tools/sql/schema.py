@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from biomedqa.errors import ConfigError
 from biomedqa.tools.sql.models import ColumnInfo, SchemaNotes, TableInfo
 
 logger = logging.getLogger(__name__)
+MAX_SAMPLE_WORDS = 6
+_NOT_DATA = re.compile(r"[\x00-\x1f<>{}`|\\]|>>>|<<<|(?i:\b(?:ignore|instruction|system|assistant|prompt)\b)")
 
 BUNDLED_NOTES = {"biomedsql": "biomedsql_notes.yaml"}
 N_SAMPLES = 3
@@ -117,12 +120,27 @@ def render_table(table: TableInfo, columns: list[str] | None = None, with_sample
         extras = []
         if c.note:
             extras.append(c.note)
-        if with_samples and c.samples and c.kind == "text" and len(c.note) < 40:
-            extras.append("e.g. " + ", ".join(repr(_short(v)) for v in c.samples[:2]))
+        shown = [lit for lit in map(data_literal, c.samples) if lit is not None][:2] if with_samples else []
+        if shown and c.kind == "text" and len(c.note) < 40:
+            extras.append("e.g. " + ", ".join(shown))
         if extras:
             line += "  -- " + "; ".join(extras)
         lines.append(line)
     return "\n".join(lines)
+
+
+def data_literal(value: object, chars: int = 28) -> str | None:
+    """A stored value as a short quoted literal for a prompt, or None when it does not look like data.
+
+    Values reach the SQL-writing prompt and the repair hints, so text that could read as an
+    instruction (more than six words, control characters, markup, fence markers, prompt words) is dropped.
+    """
+    if not isinstance(value, str):
+        return repr(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    text = value.strip()
+    if not text or len(text.split()) > MAX_SAMPLE_WORDS or _NOT_DATA.search(text):
+        return None
+    return repr(_short(text, chars))
 
 
 def _short(value: object, chars: int = 28) -> object:
