@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from biomedqa.types import Citation, Passage
 
-REF_RX = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
+# "[8]" right after a capital or digit is part of a name (rotavirus G1P[8]), not an evidence marker.
+REF_RX = re.compile(r"(?<![A-Z0-9])\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 _LEAD_REFS = re.compile(r"^(?:\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\]\s*[,;]?\s*)+\.?\s*")
 # A sentence ends at . ! or ? followed by space and an upper-case letter, digit or bracket; abbreviations
 # such as "e.g. the" stay joined because a lower-case word follows.
@@ -20,7 +21,8 @@ STOP = frozenset(
     "had do does did evidence study studies patients results showed show shows".split()
 )
 _MARKER_RUN = re.compile(
-    r"(?:\s*[,;]?\s*(?:\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\]|\[PMID:?\s*\d+\]))+", re.I
+    r"(?:\s*[,;]?\s*(?:(?-i:(?<![A-Z0-9]))\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\]|\[PMID:?\s*\d+\]))+",
+    re.I,
 )
 NO_ANSWER = "The evidence does not answer this question."
 
@@ -37,6 +39,28 @@ def split_sentences(text: str) -> list[str]:
         if p:
             out.append(p)
     return out
+
+
+_LEAD_STYLE = re.compile(r"(?<=[.!?])\s+(?=\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\])")
+
+
+def trailing_refs(text: str) -> str:
+    """A draft written as "[1] Subject verb ... [2] Subject ..." with each marker moved to its sentence's end.
+
+    Only markers followed by a capitalised word move: "[1] uses X to do Y" (the marker as the subject)
+    is left as it is, for the verifier to refuse.
+    """
+    if not _LEAD_REFS.match(text.strip()):
+        return text
+    out = []
+    for part in _LEAD_STYLE.split(text.strip()):
+        m = _LEAD_REFS.match(part)
+        rest = part[m.end() :].strip() if m else part
+        if m and rest[:1].isupper():
+            end = rest[-1] if rest[-1:] in ".!?" else "."
+            part = f"{rest.rstrip('.!? ')} {m.group(0).strip().rstrip('.,; ')}{end}"
+        out.append(part)
+    return " ".join(out)
 
 
 def refs_in(sentence: str, n_evidence: int) -> list[int]:

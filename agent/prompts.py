@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from biomedqa.agent.focus import focus
 from biomedqa.types import Message, Passage
 
-PROMPT_VERSION = "2026-11-23.2"
+PROMPT_VERSION = "2026-12-02.1"
 
 SYSTEM = (
     "You are biomedqa, a careful biomedical research assistant. Answer only from the evidence given. "
@@ -22,6 +22,12 @@ Return JSON: sub_questions (0-3 short questions), tools (list), needs_retrieval 
 trivial), search_query (keywords).
 Question: {question}"""
 
+PLAN_TOOLS = """Plan how to answer a biomedical question: choose its sources.
+Tools: "pubmed" = search the literature index; "eutils" = NCBI gene/SNP/OMIM/BLAST lookups (genes, variants rs..., \
+chromosomes, aliases, DNA sequences, gene-disease links); "sql" = query the structured database{sql_note}.
+Return JSON: tools (list), search_query (keywords).
+Question: {question}"""
+
 GRADE = """Evidence:
 {evidence}
 
@@ -32,8 +38,10 @@ ANSWER_FREE = """Evidence:
 {evidence}
 
 Question: {question}
-Answer the question in 2-4 short sentences, using facts from the evidence above. End each sentence with the \
-number of the evidence passage that states it, e.g. [2].{feedback}"""
+Answer the question in 2-4 short sentences, using facts from the evidence above. The first sentence states the \
+answer (the name, number or finding asked for) as a full sentence that names its subject. Copy names and numbers \
+exactly as the evidence writes them, and do not repeat a sentence. End each sentence with the number of the \
+evidence passage that states it, e.g. [2].{feedback}"""
 
 ANSWER_CHOICE = """Evidence:
 {evidence}

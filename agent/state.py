@@ -22,19 +22,25 @@ from biomedqa.types import (
 ToolName = Literal["pubmed", "eutils", "sql"]
 
 
-class PlanOut(BaseModel):
-    """The planner's constrained output (what the model fills in)."""
+class PlanTools(BaseModel):
+    """The small planner schema for single-part questions: sources and one search query."""
+
+    tools: list[ToolName] = Field(default_factory=lambda: list[ToolName](["pubmed"]), description="Sources to consult")
+    search_query: str = Field(default="", description="Keyword query for the literature index")
+
+
+class PlanOut(PlanTools):
+    """The full planner schema, for questions with several parts: sub-questions too."""
 
     sub_questions: list[str] = Field(default_factory=list, max_length=3, description="At most 3 short sub-questions")
-    tools: list[ToolName] = Field(default_factory=lambda: list[ToolName](["pubmed"]), description="Sources to consult")
     needs_retrieval: bool = Field(default=True, description="False only for questions answerable without evidence")
-    search_query: str = Field(default="", description="Keyword query for the literature index")
 
 
 class Plan(PlanOut):
     """What the planner decided: the model's output after checks, or the deterministic fallback."""
 
-    source: Literal["model", "fallback"] = "fallback"
+    source: Literal["model", "router", "fallback"] = "fallback"
+    reason: str = Field(default="", description="Why the router decided, or why the model was asked")
 
 
 class Draft(BaseModel):

@@ -111,6 +111,7 @@ class Agent:
 self, question: str, **kw: Unpack[AskOptions]) -> AsyncIterator[AgentEvent]:
         """Yield node events and answer tokens as they happen, then one ``answer`` event."""
         state = self._initial_state(question, kw.get("options"), kw.get("format"), kw.get("history"))
+        _ = self.deps.llm  # resolve the model first: a bad model name is reported before any search runs
         t0 = time.perf_counter()
         final: dict[str, Any] = dict(state)
         async for mode, chunk in self.graph.astream(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import os
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -18,6 +17,7 @@ from typing_extensions import Unpack
 from biomedqa.errors import LLMError
 from biomedqa.interfaces import GenOptions
 from biomedqa.settings import LLMSettings
+from biomedqa.threads import model_threads, usable_cores
 from biomedqa.types import Message
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,8 @@ def gpu_available() -> bool:
 
 
 def physical_cores() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    """Cores this process may use (affinity, physical cores, cgroup quota): see ``biomedqa.threads``."""
+    return usable_cores()
 
 
 def parse_model(schema: type[M], text: str) -> M:
@@ -105,7 +106,7 @@ class LlamaChatModel:
                 self._llm = Llama(
                     model_path=str(self.path),
                     n_ctx=s.n_ctx,
-                    n_threads=s.n_threads or physical_cores(),
+                    n_threads=model_threads(s.n_threads),
                     n_gpu_layers=layers,
                     seed=s.seed,
                     verbose=s.verbose,

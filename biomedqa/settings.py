@@ -33,7 +33,10 @@ class LLMSettings(_Group):
         description="Registry name, path to a .gguf file, or hf:REPO/FILE (downloaded when online)",
     )
     n_ctx: int = 4096
-    n_threads: int | None = Field(default=None, description="None: all physical cores")
+    n_threads: int | None = Field(
+        default=None,
+        description="None: the usable cores (affinity, physical cores, cgroup quota) not busy with other processes",
+    )
     n_gpu_layers: int | None = Field(default=None, description="None: all layers when CUDA is available, else 0")
     temperature: float = 0.0
     max_tokens: int = 384
@@ -135,8 +138,16 @@ class SQLSettings(_Group):
 
 
 class AgentSettings(_Group):
-    plan: bool = True
+    router: bool = Field(
+        default=True, description="The deterministic router decides clear question shapes without the model"
+    )
+    plan: bool = Field(default=True, description="The model plans questions the router leaves open")
     grade: bool = True
+    grade_mode: Literal["cited", "model"] = Field(
+        default="cited",
+        description="cited: no grading call, the draft's citations are the grading (uncited literature is "
+        "dropped from evidence after answering); model: one batched grading call before answering",
+    )
     reflect: bool = True
     max_revisions: int = 1
     max_retrievals: int = 2

@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 
 from biomedqa.agent.citations import NO_ANSWER, citations_for, refs_in, render, split_sentences
 from biomedqa.agent.llm_io import node_event
-from biomedqa.agent.state import AgentState, Final
+from biomedqa.agent.state import AgentState, Final, is_closed
 from biomedqa.deps import Deps
 from biomedqa.types import Citation, SentenceSupport
 
@@ -57,7 +57,18 @@ async def finalize(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
         grounded=grounded if (support or final_support) else None,
         scores=draft.scores,
     )
+    out: dict[str, Any] = {"final": final}
+    dropped = 0
+    if runtime.context.settings.agent.grade_mode == "cited" and citations and not is_closed(state):
+        # The citations were the grading: evidence keeps what was cited, and every tool or table record.
+        kept_ev = [p for p in evidence if p.kind != "literature" or p.doc_id in citations]
+        dropped = len(evidence) - len(kept_ev)
+        out["evidence"] = kept_ev
     ev = node_event(
-        "finalize", t0, f"{len(sentences)} sentences, {len(citations)} citations, grounded={final.grounded}"
+        "finalize",
+        t0,
+        f"{len(sentences)} sentences, {len(citations)} citations, grounded={final.grounded}"
+        + (f", {dropped} uncited passages dropped from evidence" if dropped else ""),
     )
-    return {"final": final, "events": [ev]}
+    out["events"] = [ev]
+    return out

@@ -9,7 +9,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from biomedqa.agent import prompts
-from biomedqa.agent.citations import NO_ANSWER
+from biomedqa.agent.citations import NO_ANSWER, trailing_refs
 from biomedqa.agent.llm_io import call_llm, llm_event, node_event, score_choices
 from biomedqa.agent.state import AgentState, Draft, is_closed
 from biomedqa.deps import Deps
@@ -48,7 +48,7 @@ async def _free(state: AgentState, deps: Deps, runtime: Runtime[Deps]) -> tuple[
     text, ev = await _stream_text(
         deps, runtime, prompts.chat(user, state.get("history", [])), deps.settings.llm.max_tokens
     )
-    return Draft(text=text or NO_ANSWER), [ev]
+    return Draft(text=trailing_refs(text) or NO_ANSWER), [ev]
 
 
 async def _closed(state: AgentState, deps: Deps, runtime: Runtime[Deps]) -> tuple[Draft, list[TraceEvent]]:

@@ -1,4 +1,9 @@
-"""grade: keep the passages that help answer the question (one batched, constrained model call)."""
+"""grade: keep the passages that help answer the question.
+
+``agent.grade_mode=cited`` (default): no model call; the best passages by retrieval score go to
+generate, and the draft's citations are the grading (finalize drops uncited literature from
+``evidence``). ``model``: one batched, constrained grading call first.
+"""
 
 from __future__ import annotations
 
@@ -43,7 +48,8 @@ async def grade(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
     tools, lit = rank_candidates(state.get("passages", []), limit)
     events = []
     closed = is_closed(state)
-    if deps.settings.agent.grade and lit:
+    mode = deps.settings.agent.grade_mode
+    if deps.settings.agent.grade and mode == "model" and lit:
         # Same evidence rendering as generate's prompt, so llama.cpp reuses the KV cache of the prefix.
         block = prompts.evidence_block(lit, deps.settings.agent.evidence_chars, question=state["question"])
         msgs = prompts.chat(prompts.GRADE.format(question=state["question"], evidence=block))
@@ -56,5 +62,7 @@ async def grade(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
                 lit = kept
     evidence = [*tools[:limit], *lit[: max(limit - len(tools), 2)]]
     n_in = len(state.get("passages", []))
-    events.append(node_event("grade", t0, f"kept {len(evidence)}/{n_in} passages", kept=[p.doc_id for p in evidence]))
+    how = "graded by the model" if events else f"no grading call (grade_mode={mode}: the draft's citations grade)"
+    summary = f"kept {len(evidence)}/{n_in} passages, {how}"
+    events.append(node_event("grade", t0, summary, kept=[p.doc_id for p in evidence]))
     return {"evidence": evidence, "events": events}

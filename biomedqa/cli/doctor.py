@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import platform
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,32 @@ def _version(pkg: str) -> str | None:
         return None
 
 
+def _cpu_report(configured: int | None) -> dict[str, Any]:
+    from biomedqa.threads import free_cores
+
+    rep = asdict(free_cores(interval=0.5))
+    rep["llm_threads"] = configured or rep["free"]
+    rep["llm_threads_source"] = "llm.n_threads" if configured else "free cores now"
+    return rep
+
+
+def cpu_lines(cpu: dict[str, Any]) -> list[str]:
+    """Human lines for the CPU report, with a warning when other processes compete for the cores."""
+    quota = f"{cpu['quota']:g}" if cpu["quota"] is not None else "none"
+    lines = [
+        f"cores: {cpu['usable']} usable (os.cpu_count {cpu['cpu_count']}, affinity {cpu['affinity']}, "
+        f"physical {cpu['physical']}, cgroup quota {quota}); llm threads {cpu['llm_threads']} "
+        f"({cpu['llm_threads_source']})",
+        f"load: 1-min average {cpu['load1']}, other processes busy on {cpu['busy_others']} cores now",
+    ]
+    if cpu["busy_others"] >= 0.75 or cpu["load1"] > cpu["usable"]:
+        lines.append(
+            "warning: other processes are using these cores; llama.cpp runs 10-20x slower when its threads "
+            "compete for a core. Stop them, or leave llm.n_threads unset so biomedqa uses only the free cores."
+        )
+    return lines
+
+
 def collect(s: Settings | None = None, *, transport: httpx.BaseTransport | None = None) -> dict[str, Any]:
     """Everything ``doctor`` reports, with ``warnings`` (default index missing, NCBI unreachable)."""
     from biomedqa.models import installed_models
@@ -55,6 +82,7 @@ def collect(s: Settings | None = None, *, transport: httpx.BaseTransport | None 
                 "sqlglot",
             )
         },
+        "cpu": _cpu_report(s.llm.n_threads),
         "home": str(s.home),
         "cache_dir": str(s.cache_dir),
     }
@@ -134,6 +162,8 @@ def doctor(as_json: bool, settings: Settings) -> None:
         f"llama.cpp GPU offload: {info['llama_gpu_offload']}"
     )
     click.echo("packages: " + ", ".join(f"{k} {v}" for k, v in info["packages"].items() if v))
+    for line in cpu_lines(info["cpu"]):
+        click.echo(line)
     click.echo(f"home: {info['home']}   cache: {info['cache_dir']}")
     for m in info["models"]:
         size = f"{m['size_mb']} MB" if "size_mb" in m else f"dim {m.get('dim')}"

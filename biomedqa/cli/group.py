@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "eval": "biomedqa.eval.commands:eval_group",
     "sql": "biomedqa.tools.sql.commands:sql_command",
     "trace": "biomedqa.cli.local:trace",
+    "verify": "biomedqa.cli.verify:verify_command",
     "config": "biomedqa.cli.config:config_group",
     "logs": "biomedqa.cli.history:logs",
 }

@@ -38,6 +38,10 @@ EXAMPLES: dict[str, list[str]] = {
     "eval ingest": ["biomedqa eval ingest --records 1000"],
     "eval security": ["biomedqa eval security --area sql --json"],
     "config": ["biomedqa config show --changed"],
+    "verify": ['biomedqa verify "Pembrolizumab needs a PD-L1 companion test." --pmid 28293123 --json'],
+    "eval verify": ["biomedqa eval verify --seed 1 --n 500"],
+    "eval ask-speed": ["biomedqa eval ask-speed --n 40 --seed 1 --budget 240"],
+    "eval threads": ["biomedqa eval threads --busy 1 --tokens 32"],
 }
 
 

@@ -48,8 +48,12 @@ def nlist_for(n: int) -> int:
 
 
 def _ivf_settings(*rescore: str) -> tuple[SearchSetting, ...]:
-    out = [SearchSetting("nprobe=16", nprobe=16), SearchSetting("nprobe=64", nprobe=64)]
+    out = [SearchSetting("nprobe=16", nprobe=16), SearchSetting("nprobe=64", nprobe=64),
+           SearchSetting("nprobe=256", nprobe=256)]
     out += [SearchSetting(f"nprobe=64+{r}@{SHORTLIST}", nprobe=64, rescore=r) for r in rescore]
+    # A wider probe and a longer shortlist: what it costs to win back recall PQ codes lose at 1M+.
+    out += [SearchSetting(f"nprobe=256+{r}@400", nprobe=256, rescore=r, shortlist=400) for r in rescore]
+    out += [SearchSetting(f"nprobe=512+{r}@1000", nprobe=512, rescore=r, shortlist=1000) for r in rescore]
     return tuple(out)
 
 

@@ -25,8 +25,10 @@ EVIDENCE = [
 
 def _agent(settings: Settings, real_llm: object) -> Agent:
     s = settings.with_overrides(
-        {"agent.use_eutils": False, "agent.plan": True, "llm.max_tokens": 64, "agent.max_evidence": 2}
-    )
+        # the model planner and grader on (router off, grade_mode=model), so the real model runs them too
+        {"agent.use_eutils": False, "agent.plan": True, "agent.router": False, "agent.grade_mode": "model",
+         "llm.max_tokens": 64, "agent.max_evidence": 2}
+    )  # fmt: skip
     return Agent(deps=Deps(s, llm=real_llm, retriever=ListRetriever(EVIDENCE)))
 
 

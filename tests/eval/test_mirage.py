@@ -56,8 +56,9 @@ def test_run_modes_interleaves_and_resumes(tmp_path, settings, minipubmed_slice)
         {
             "Which evidence passages": '{"relevant": [1, 2]}',
             "Does the evidence support": '{"verdict": "supported"}',
-            # a rationale that restates passage [1], so the lexical check finds it supported
-            "explain why": lambda prompt: " ".join(prompt.split("[1]", 1)[1].split("<<<", 1)[1].split()[:12]) + " [1].",
+            # a rationale that restates the first sentence of passage [1], so the verifier finds it supported
+            "explain why": lambda prompt: prompt.split("[1]", 1)[1].split("<<<", 1)[1].split(". ", 1)[0].strip("… ")
+            + " [1].",
         },
         default="A",
     )

@@ -88,7 +88,9 @@ async def test_live_search_ranks_recorded_abstracts(settings: Settings, recorded
 
 
 def test_agent_grades_live_pubmed_abstracts(settings: Settings, recorded: RecordedPubMed) -> None:
-    s = settings.with_overrides({"retrieval.source": "pubmed", "agent.plan": False, "agent.use_eutils": False})
+    s = settings.with_overrides(
+        {"retrieval.source": "pubmed", "agent.plan": False, "agent.use_eutils": False, "agent.grade_mode": "model"}
+    )  # this test is about the grading call, which the default grade_mode=cited skips
     llm = ScriptedChatModel(
         {
             "Which evidence passages help": json.dumps({"relevant": [1]}),

@@ -1,0 +1,176 @@
+"""``biomedqa eval ask-speed``: seconds per question of ``ask`` (Python API) beside plain RAG.
+
+Plain RAG is one retrieval of the top 3 passages and one answer call with the same model and
+prompt. Both run question by question on one loaded model, on BioASQ 7B-10B factoid questions
+over the mini-PubMed index (11B is never used). Runs are journaled and resumable: each call
+stops starting new questions after ``--budget`` seconds, so a long run can be split into
+chunks that each hold the CPU lock for a few minutes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import logging
+import random
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from biomedqa.agent import prompts
+from biomedqa.cli.options import with_settings
+from biomedqa.cli.output import echo_json
+from biomedqa.settings import Settings
+from biomedqa.shared_data import shared_path
+from biomedqa.types import Answer
+
+logger = logging.getLogger(__name__)
+
+TASKS = ("7B", "8B", "9B", "10B")
+MODES = ("agent", "plain")
+
+
+def factoid_questions(seed: int, n: int) -> list[dict[str, Any]]:
+    """``n`` BioASQ 7B-10B factoid questions, sampled with ``seed``."""
+    rows = []
+    with gzip.open(shared_path("bioasq", "bioasq_7b-11b_golden.jsonl.gz"), "rt") as f:
+        for line in f:
+            q = json.loads(line)
+            if q["task"] in TASKS and q["type"] == "factoid" and q.get("exact_answer"):
+                names = [a for group in q["exact_answer"] for a in (group if isinstance(group, list) else [group])]
+                rows.append({"qid": q["id"], "question": q["body"], "answers": [a for a in names if a]})
+    rows.sort(key=lambda r: r["qid"])
+    random.Random(seed).shuffle(rows)
+    return rows[:n]
+
+
+def names_answer(text: str, answers: list[str]) -> bool:
+    """Whether the answer text names one of the expected answers (case-insensitive substring)."""
+    low = text.lower()
+    return any(a.lower() in low for a in answers)
+
+
+async def plain(deps: Any, question: str, k: int = 3) -> tuple[str, list[str], float]:
+    """Retrieve the top ``k`` and answer once: (text, retrieved ids, seconds)."""
+    t0 = time.perf_counter()
+    passages = deps.retriever.search(question, k)
+    block = prompts.evidence_block(passages, deps.settings.agent.evidence_chars, question=question)
+    user = prompts.ANSWER_FREE.format(evidence=block, question=question, feedback="")
+    text = await deps.llm.complete(prompts.chat(user), max_tokens=deps.settings.llm.max_tokens)
+    return str(text), [p.doc_id for p in passages], time.perf_counter() - t0
+
+
+def agent_row(q: dict[str, Any], answer: Answer, seconds: float) -> dict[str, Any]:
+    evidence = {p.doc_id for p in answer.evidence}
+    plan = next((e for e in (answer.trace.events if answer.trace else []) if e.name == "plan"), None)
+    return {
+        "qid": q["qid"], "mode": "agent", "seconds": round(seconds, 3), "text": answer.text,
+        "named": names_answer(answer.text, q["answers"]), "timings": answer.timings,
+        "cited_outside_evidence": sum(c.doc_id not in evidence for c in answer.citations),
+        "plan": (plan.data.get("summary") if plan else None),
+        "drafts": [e.data.get("reply", "")[:400] for e in (answer.trace.of_kind("llm") if answer.trace else [])
+                   if e.name == "generate"],
+        "checks": [[(v["verdict"], v["reason"][:80], v["sentence"][:160]) for v in e.data.get("verdicts", [])]
+                   for e in (answer.trace.of_kind("node") if answer.trace else []) if e.name == "reflect"],
+        "reused_tokens": sum((e.data.get("perf") or {}).get("reused_tokens", 0.0)
+                             for e in (answer.trace.of_kind("llm") if answer.trace else [])),
+    }  # fmt: skip
+
+
+async def run(
+    settings: Settings, questions: list[dict[str, Any]], journal: Path, budget: float, deps: Any = None
+) -> int:
+    """Run the questions not yet in ``journal`` until ``budget`` seconds pass; returns how many ran."""
+    from biomedqa.api import Agent
+    from biomedqa.deps import Deps
+
+    done = {(r["qid"], r["mode"]) for r in read_journal(journal)}
+    todo = [q for q in questions if any((q["qid"], m) not in done for m in MODES)]
+    if not todo:
+        return 0
+    deps = deps or Deps(settings)
+    agent = Agent(deps=deps)
+    start, ran = time.perf_counter(), 0
+    try:
+        with journal.open("a") as out:
+            for q in todo:
+                if time.perf_counter() - start > budget:
+                    break
+                if (q["qid"], "plain") not in done:
+                    text, ids, secs = await plain(deps, q["question"])
+                    row = {"qid": q["qid"], "mode": "plain", "seconds": round(secs, 3), "text": text,
+                           "named": names_answer(text, q["answers"]), "retrieved": ids}  # fmt: skip
+                    out.write(json.dumps(row) + "\n")
+                if (q["qid"], "agent") not in done:
+                    t0 = time.perf_counter()
+                    answer = await agent.aask(q["question"])
+                    out.write(json.dumps(agent_row(q, answer, time.perf_counter() - t0)) + "\n")
+                out.flush()
+                ran += 1
+    finally:
+        agent.close()
+    return ran
+
+
+def read_journal(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return round(s[min(len(s) - 1, max(0, round(p * (len(s) - 1))))], 2) if s else 0.0
+
+
+def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median / p90 seconds per mode over questions both modes finished, per-node medians, answers named."""
+    by = {m: {r["qid"]: r for r in rows if r["mode"] == m} for m in MODES}
+    both = sorted(set(by["agent"]) & set(by["plain"]))
+    out: dict[str, Any] = {"n": len(both)}
+    for m in MODES:
+        secs = [by[m][q]["seconds"] for q in both]
+        out[m] = {"median_s": round(statistics.median(secs), 2) if secs else 0.0, "p90_s": _pct(secs, 0.9),
+                  "named": sum(by[m][q]["named"] for q in both)}  # fmt: skip
+    nodes = sorted({k for q in both for k in by["agent"][q]["timings"]} - {"total"})
+    out["agent"]["nodes_median_s"] = {
+        k: round(statistics.median(by["agent"][q]["timings"].get(k, 0.0) for q in both), 2) for k in nodes
+    } if both else {}  # fmt: skip
+    out["agent"]["cited_outside_evidence"] = sum(by["agent"][q]["cited_outside_evidence"] for q in both)
+    plain_median = out["plain"]["median_s"] if both else 0.0
+    out["ratio_median"] = round(out["agent"]["median_s"] / plain_median, 2) if plain_median else None
+    return out
+
+
+@click.command()
+@click.option("--n", "n", type=int, default=40, show_default=True, help="Factoid questions (BioASQ 7B-10B).")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--budget", type=float, default=240.0, show_default=True, help="Stop starting questions after this.")
+@click.option("--index", default=None, help="Index (default: settings, minipubmed).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/speed"), show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@with_settings(index="retrieval.index")
+def command(n: int, seed: int, budget: float, out: Path, as_json: bool, settings: Settings) -> None:
+    """Seconds per question: ask (agent) vs plain retrieve-top-3-then-answer, resumable."""
+    if n < 1:
+        raise click.BadParameter("use at least 1 question", param_hint="--n")
+    questions = factoid_questions(seed, n)
+    out.mkdir(parents=True, exist_ok=True)
+    journal = out / f"ask-speed-s{seed}-n{n}.jsonl"
+    ran = asyncio.run(run(settings, questions, journal, budget))
+    result = {"seed": seed, "asked": n, "ran_now": ran, **summarize(read_journal(journal))}
+    (out / f"ask-speed-s{seed}-n{n}.json").write_text(json.dumps(result, indent=2))
+    if as_json:
+        echo_json(result)
+        return
+    left = n - result["n"]
+    a, p = result["agent"], result["plain"]
+    click.echo(
+        f"{result['n']}/{n} questions done ({left} left: rerun to resume). "
+        f"agent median {a['median_s']} s, p90 {a['p90_s']} s; plain median {p['median_s']} s, p90 {p['p90_s']} s; "
+        f"ratio {result['ratio_median']}; answer named: agent {a['named']}, plain {p['named']}"
+    )

@@ -1,0 +1,54 @@
+"""Reflection refuses the failure classes seen on free-text questions: restating drafts, repeats, markers."""
+
+from __future__ import annotations
+
+import json
+
+from biomedqa.api import Agent
+from biomedqa.deps import Deps
+from biomedqa.testing import ListRetriever, ScriptedChatModel
+from biomedqa.types import Passage
+
+PEMBRO = Passage(
+    doc_id="28293123",
+    pmid="28293123",
+    text="The initial approval and subsequent studies of pembrolizumab required and utilized a companion "
+    "diagnostic test, Dako's IHC 22C3, to assess PD-L1 status of patients.",
+)
+QUESTION = "Which companion diagnostic test assesses PD-L1 status of patients for pembrolizumab?"
+
+
+def _agent(deps: Deps, draft: str) -> Agent:
+    llm = ScriptedChatModel(
+        {
+            "Plan how to answer": json.dumps({"tools": ["pubmed"], "search_query": "pembrolizumab PD-L1"}),
+            "Which evidence passages help": json.dumps({"relevant": [1]}),
+            "in 2-4 short sentences": draft,
+            "Does the evidence support": json.dumps({"verdict": "supported"}),
+            "better short keyword search query": json.dumps({"query": "pembrolizumab PD-L1"}),
+        }
+    )
+    return Agent(deps=Deps(deps.settings, llm=llm, retriever=ListRetriever([PEMBRO])))
+
+
+def test_restating_and_repeated_drafts_are_not_supported(deps: Deps) -> None:
+    restating = (
+        "[1] assesses PD-L1 status of patients for pembrolizumab. "
+        "A companion diagnostic test assesses PD-L1 status of patients for pembrolizumab [1]. "
+        "A companion diagnostic test assesses PD-L1 status of patients for pembrolizumab [1]."
+    )
+    answer = _agent(deps, restating).ask(QUESTION)
+    assert answer.grounded is not True and "does not answer" in answer.text
+    reasons = (
+        [e.data.get("verdicts") for e in answer.trace.of_kind("node") if e.name == "reflect"] if answer.trace else []
+    )
+    flat = [v["reason"] for vs in reasons if vs for v in vs]
+    assert any("restates the question" in r for r in flat) and any("evidence marker" in r for r in flat)
+
+
+def test_an_answer_naming_the_test_is_supported(deps: Deps) -> None:
+    answer = _agent(deps, "Dako's IHC 22C3 is the companion diagnostic test used to assess PD-L1 status [1].").ask(
+        QUESTION
+    )
+    assert answer.grounded is True and "[PMID:28293123]" in answer.text
+    assert [s.verdict for s in answer.support] == ["supported"]
