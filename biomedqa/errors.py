@@ -115,6 +115,16 @@ class LLMError(BiomedQAError):
     exit_code = 7
 
 
+class StorageError(BiomedQAError):
+    """A file or folder that cannot be read or written (permissions, a file where a folder must be, full disk)."""
+
+    exit_code = 8
+
+    def __init__(self, message: str, *, path: str | None = None, hint: str | None = None) -> None:
+        self.path = path
+        super().__init__(message, hint=hint)
+
+
 class NCBIResponseError(NCBIError):
     """An NCBI body that is an error message, an HTML page, or truncated beyond repair."""
 

@@ -15,6 +15,13 @@ Verdict = Literal["supported", "partial", "unsupported"]
 AnswerFormat = Literal["free", "yesno", "yesnomaybe", "choice"]
 EvidenceKind = Literal["literature", "tool", "table"]
 SourceKind = Literal["index", "demo", "pubmed", "none"]
+PMID_PATTERN = r"^[0-9]+$"
+"""PubMed IDs are ASCII digits only (``str.isdigit`` also accepts '²³' and other Unicode digits)."""
+
+
+def is_pmid(value: str) -> bool:
+    """Whether ``value`` is a PubMed ID: one or more ASCII digits."""
+    return bool(value) and value.isascii() and value.isdigit()
 
 
 class Message(BaseModel):
@@ -41,7 +48,8 @@ class Passage(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     doc_id: str = Field(description="Unique id in its index: the PMID, 'PMID#chunk', 'sql:...', 'gene:...'")
-    pmid: str | None = Field(default=None, pattern=r"^\d+$", description="PubMed ID when the passage is from PubMed")
+    pmid: str | None = Field(default=None, pattern=PMID_PATTERN,
+                             description="PubMed ID (ASCII digits) when the passage is from PubMed")
     title: str = ""
     text: str
     year: int | None = None

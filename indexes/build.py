@@ -35,6 +35,7 @@ from biomedqa.indexes.manifest import (
     IndexInfo,
     ShardRef,
     SourceFile,
+    check_name,
     checksum_files,
     write_manifest,
 )
@@ -45,16 +46,9 @@ from biomedqa.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 PARTS = ("docs.sqlite", "faiss.index", "bm25", "groups.npy")
 INSERT_BATCH = 1000
 SORT_WINDOW = 16
-
-
-def check_name(name: str) -> None:
-    """Index names are folder names: letters, digits, ``.``, ``_``, ``-``."""
-    if not NAME_RE.match(name or ""):
-        raise InputError(f"bad index name {name!r}.", hint="Use letters, digits, '.', '_' or '-' (e.g. pubmed-2024).")
 
 
 def shard_dir(settings: Settings, sources: Sequence[SourceFile], embedder: Embedder) -> Path:
@@ -197,6 +191,7 @@ def build_index(paths: Sequence[Path], name: str, settings: Settings, *, embedde
     root = settings.index_dir / name
     work = root / ".build"
     sources = [SourceFile(path=str(p.resolve()), sha256=sha256_file(p), bytes=p.stat().st_size) for p in files]
+    settings.index_dir.mkdir(parents=True, exist_ok=True)  # an unwritable data dir fails before the embedder loads
     emb = embedder or load_embedder(settings)
     tok_cfg = resolve_tokenizer_config(settings.index.bm25_stemmer)
     tok = Tokenizer(tok_cfg)

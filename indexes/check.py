@@ -17,7 +17,7 @@ def index_root(settings: Settings, name: str) -> Path:
     Raises:
         InputError: a name that is not a plain folder name.
     """
-    from biomedqa.indexes.build import check_name
+    from biomedqa.indexes.manifest import check_name
 
     check_name(name)
     return settings.index_dir / name

@@ -243,7 +243,8 @@ def index_from_pubmed(settings: Settings, name: str, *, query: str | None = None
         NCBIError: NCBI could not be reached or answered with an error (finished batches are kept).
     """
     from biomedqa.api import run_sync
-    from biomedqa.indexes.build import build_index, check_name
+    from biomedqa.indexes.build import build_index
+    from biomedqa.indexes.manifest import check_name
 
     check_name(name)
     if not query and not pmids:

@@ -20,6 +20,7 @@ from typing import IO, Any, cast
 from pydantic import BaseModel, Field
 
 from biomedqa.errors import InputError
+from biomedqa.types import is_pmid
 
 logger = logging.getLogger(__name__)
 
@@ -144,8 +145,11 @@ def record_from_dict(obj: dict[str, Any]) -> Record:
     text = next((_text(obj[k]) for k in TEXT_KEYS if obj.get(k)), "")
     if not title and not text:
         raise ValueError("empty title and text")
-    pmid = str(obj.get("pmid") or rid).strip()
-    return Record(id=rid, title=title, text=text, pmid=pmid if pmid.isdigit() else None, year=_year(obj.get("year")))
+    given = obj.get("pmid", obj.get("PMID"))
+    pmid = str(given if given not in (None, "") else rid).strip()
+    if given not in (None, "") and not is_pmid(pmid):
+        raise ValueError(f"pmid {pmid[:40]!r} is not a PubMed ID (ASCII digits 0-9 only)")
+    return Record(id=rid, title=title, text=text, pmid=pmid if is_pmid(pmid) else None, year=_year(obj.get("year")))
 
 
 def read_jsonl(path: Path, report: IngestReport) -> Iterator[Record]:
@@ -182,7 +186,7 @@ def _pubmed_record(article: dict[str, Any]) -> Record | None:
     issue = (art.get("Journal") or {}).get("JournalIssue") or {}
     date = issue.get("PubDate") or {}
     year = _year(date.get("Year") or date.get("MedlineDate"))
-    return Record(id=pmid, title=title, text=" ".join(parts).strip(), pmid=pmid if pmid.isdigit() else None, year=year)
+    return Record(id=pmid, title=title, text=" ".join(parts).strip(), pmid=pmid if is_pmid(pmid) else None, year=year)
 
 
 def _element_record(el: Any) -> Record | None:
@@ -201,7 +205,7 @@ def _element_record(el: Any) -> Record | None:
         return None
     date = art.find("Journal/JournalIssue/PubDate")
     year = _year((date.findtext("Year") or date.findtext("MedlineDate")) if date is not None else None)
-    return Record(id=pmid, title=title, text=" ".join(parts).strip(), pmid=pmid if pmid.isdigit() else None, year=year)
+    return Record(id=pmid, title=title, text=" ".join(parts).strip(), pmid=pmid if is_pmid(pmid) else None, year=year)
 
 
 def _iterparse_pubmed(path: Path, report: IngestReport) -> Iterator[Record]:
@@ -219,6 +223,8 @@ def _iterparse_pubmed(path: Path, report: IngestReport) -> Iterator[Record]:
                 el.clear()
                 if rec is None:
                     report.problem(path, None, f"article #{n}: no PMID or no title/abstract")
+                elif rec.pmid is None:
+                    report.problem(path, None, f"article #{n}: PMID {rec.id[:40]!r} is not ASCII digits")
                 else:
                     yield rec
     except ET.ParseError as e:
@@ -246,6 +252,8 @@ def read_pubmed_xml(path: Path, report: IngestReport) -> Iterator[Record]:
                 rec = _pubmed_record(item)
                 if rec is None:
                     report.problem(path, None, f"article #{n}: no PMID or no title/abstract")
+                elif rec.pmid is None:
+                    report.problem(path, None, f"article #{n}: PMID {rec.id[:40]!r} is not ASCII digits")
                 else:
                     yield rec
     except Exception as e:  # noqa: BLE001 - Bio raises assorted XML errors; all mean "stop this file"
@@ -281,7 +289,10 @@ def read_medline(path: Path, report: IngestReport) -> Iterator[Record]:
                 if not pmid or not (title or text):
                     report.problem(path, lines.lineno, "MEDLINE record without PMID or TI/AB")
                     continue
-                yield Record(id=pmid, title=title, text=text, pmid=pmid if pmid.isdigit() else None,
+                if not is_pmid(pmid):
+                    report.problem(path, lines.lineno, f"MEDLINE PMID {pmid[:40]!r} is not ASCII digits")
+                    continue
+                yield Record(id=pmid, title=title, text=text, pmid=pmid if is_pmid(pmid) else None,
                              year=_year(rec.get("DP")))
         except Exception as e:  # noqa: BLE001 - Bio.Medline raises KeyError/ValueError/... on bad input
             report.problem(path, lines.lineno, f"MEDLINE parsing stopped ({type(e).__name__}: {e})")

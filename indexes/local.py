@@ -13,7 +13,7 @@ import numpy as np
 from biomedqa.errors import IndexCorruptError, IndexNotFoundError
 from biomedqa.indexes import faiss_index
 from biomedqa.indexes.lexical import BM25Index, Tokenizer, TokenizerConfig
-from biomedqa.indexes.manifest import MANIFEST, IndexInfo, read_manifest, verify
+from biomedqa.indexes.manifest import MANIFEST, IndexInfo, check_name, read_manifest, verify
 from biomedqa.indexes.store import DocStore, row_to_passage
 from biomedqa.interfaces import Embedder
 from biomedqa.settings import Settings
@@ -118,9 +118,11 @@ def open_index(settings: Settings, name: str, *, embedder: Embedder | None = Non
         embedder: When given, also check that it matches the index's dimensions.
 
     Raises:
+        InputError: ``name`` is not a plain index name (a path, ``..``).
         IndexNotFoundError: no such index (or its build never finished).
         IndexCorruptError: missing/changed files, or an embedder with other dimensions.
     """
+    check_name(name)
     root = settings.index_dir / name
     if not (root / MANIFEST).is_file():
         if (root / ".build").is_dir():

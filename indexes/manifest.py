@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from biomedqa.errors import IndexCorruptError
+from biomedqa.errors import IndexCorruptError, InputError
 from biomedqa.hashing import sha256_file
 
 logger = logging.getLogger(__name__)
@@ -97,8 +98,31 @@ def write_manifest(root: Path, info: IndexInfo) -> None:
     os.replace(tmp, root / MANIFEST)
 
 
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def is_index_name(name: str) -> bool:
+    """Whether ``name`` is a plain folder name (no separators, so no ``..`` path; ASCII letters/digits/``._-``)."""
+    return bool(NAME_RE.match(name or ""))
+
+
+def check_name(name: str) -> None:
+    """Index names are folder names under the data dir: letters, digits, ``.``, ``_``, ``-``.
+
+    Raises:
+        InputError: anything else (a path, ``..``, an empty or odd name).
+    """
+    if not is_index_name(name):
+        raise InputError(f"bad index name {name!r}.", hint="Use letters, digits, '.', '_' or '-' (e.g. pubmed-2024); "
+                         "an index is named, not given as a path.")
+
+
 def read_manifest(root: Path, name: str) -> IndexInfo:
-    """Parse ``root/manifest.json``; IndexCorruptError when it is unreadable."""
+    """Parse ``root/manifest.json``; IndexCorruptError when it is unreadable.
+
+    ``name`` is what the index is called now (its folder, or its parent's for a shard): a renamed
+    folder's hints name the folder, not the name it was built with.
+    """
     path = root / MANIFEST
     try:
         data = json.loads(path.read_text())
@@ -109,6 +133,9 @@ def read_manifest(root: Path, name: str) -> IndexInfo:
             hint=f"Rebuild it: biomedqa index build CORPUS --name {name}",
         ) from e
     info.path = str(root)
+    if info.name != name:
+        logger.debug("index folder %s was built as %r; using the folder's name", root, info.name)
+        info.name = name
     return info
 
 

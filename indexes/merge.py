@@ -9,6 +9,7 @@ exactly as one index built over the whole corpus would.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import time
 from collections.abc import Iterator, Sequence
@@ -17,13 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from biomedqa.errors import InputError
-from biomedqa.indexes.build import check_name
 from biomedqa.indexes.chunk import Doc
 from biomedqa.indexes.lexical import CorpusStats, Tokenizer, TokenizerConfig
 from biomedqa.indexes.manifest import (
     MANIFEST,
     IndexInfo,
     ShardRef,
+    check_name,
     checksum_files,
     read_manifest,
     verify,
@@ -42,7 +43,10 @@ def _sources(settings: Settings, names: Sequence[str]) -> list[tuple[Path, Index
     """(folder, manifest) of every shard of every source (a folder path or an index name)."""
     out: list[tuple[Path, IndexInfo]] = []
     for src in names:
-        root = Path(src) if Path(src).is_dir() else settings.index_dir / src
+        as_path = Path(src).is_dir() or "/" in src or os.sep in src
+        if not as_path:
+            check_name(src)  # a bare name: an index under the data dir (a path is used as it is)
+        root = Path(src) if as_path else settings.index_dir / src
         if not (root / MANIFEST).is_file():
             raise InputError(f"{src} is not a finished index (no {MANIFEST}).",
                              hint="Pass index folders (copied from the machines that built them) or index names.")

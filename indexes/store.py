@@ -12,7 +12,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_en
 from sqlalchemy.engine import Engine
 
 from biomedqa.indexes.chunk import Doc
-from biomedqa.types import Passage
+from biomedqa.types import Passage, is_pmid
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,8 @@ def row_to_passage(row: Any, score: float = 0.0, source: str = "dense") -> Passa
     meta: dict[str, Any] = {"idx": row[0]}
     if row[6] is not None:
         meta["chunk"] = row[6]
-    return Passage(doc_id=row[1], pmid=row[2], title=row[3], text=row[4], year=row[5],
+    pmid = row[2] if row[2] is None or is_pmid(str(row[2])) else None  # an index built before PMIDs were checked
+    return Passage(doc_id=row[1], pmid=pmid, title=row[3], text=row[4], year=row[5],
                    score=score, source=source, meta=meta)
 
 

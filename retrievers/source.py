@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from biomedqa.errors import ConfigError
 from biomedqa.indexes.demo import DEMO_DOCS, DEMO_LABEL, DEMO_NAME, open_demo_index
-from biomedqa.indexes.manifest import MANIFEST
+from biomedqa.indexes.manifest import MANIFEST, is_index_name
 from biomedqa.interfaces import Embedder
 from biomedqa.retrievers.base import IndexRetriever
 from biomedqa.settings import RetrievalSettings, Settings
@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 
 def _built(settings: Settings, name: str) -> bool:
+    if not is_index_name(name):
+        return False  # never look outside the data dir; opening it says what is wrong with the name
     root = settings.index_dir / name
     return (root / MANIFEST).is_file() or (root / ".build").is_dir()  # an interrupted build: say so, don't hide it
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from biomedqa.batch.files import ensure_writable
 from biomedqa.batch.run import DEFAULT_ID_COL, run_batch
 from biomedqa.cli.agent import AgentLike, close_agent, make_agent
 from biomedqa.cli.options import UsageLine, with_settings
@@ -122,6 +123,7 @@ def _run(
     *,
     shown_out: str,
 ) -> int:
+    ensure_writable(out_path)  # a read-only folder or a file in the way fails now, not after the first answer
     if engine == "ray":
         from biomedqa.batch.ray import RayAgentPool
 

@@ -11,6 +11,7 @@ import io
 import json
 import logging
 import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,6 +236,20 @@ def record_from_csv(cells: dict[str, str]) -> dict[str, Any]:
     except ValueError:
         rec["seconds"] = 0.0
     return rec
+
+
+def ensure_writable(out_path: Path) -> None:
+    """Create the output's folder and write (then remove) a probe file there, before any model loads.
+
+    Raises:
+        OSError: the folder cannot be created or written (the CLI turns it into one line, exit 8).
+    """
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".probe"):
+            pass
+    except OSError as e:
+        raise type(e)(e.errno, e.strerror, str(out_path)) from e  # name the output, not the probe
 
 
 def write_output_atomic(out_path: Path, records: Iterable[dict[str, Any]], fmt: OutputFormat) -> None:

@@ -150,7 +150,24 @@ def settings_from_layers(preset: str | None, layers: list[Layer]) -> Settings:
     """``get_settings(preset)`` with the command-line ``layers`` applied over it."""
     settings = get_settings(preset)
     pairs = {k: v for _, layer in layers for k, v in layer.items()}
-    return settings.with_overrides(pairs) if pairs else settings
+    settings = settings.with_overrides(pairs) if pairs else settings
+    check_home(settings.home)
+    return settings
+
+
+def check_home(home: Path) -> None:
+    """Refuse a data dir that is, or lies under, a regular file (before anything tries to write there).
+
+    Raises:
+        ConfigError: ``home`` or its nearest existing parent is not a folder.
+    """
+    p = home
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    if p.exists() and not p.is_dir():
+        where = "is a file" if p == home else f"lies under the file {p}"
+        raise ConfigError(f"the data dir {home} {where}, not a folder.",
+                          hint="Point BIOMEDQA_HOME (or -o home=DIR) at a folder.")
 
 
 def with_settings(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 AREAS: dict[str, str] = {
     "sql": "biomedqa.eval.security.sql",
+    "cli": "biomedqa.eval.security.cli",
     "eutils": "biomedqa.eval.security.eutils",
     "injection": "biomedqa.eval.security.injection",
 }
