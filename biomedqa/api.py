@@ -17,7 +17,7 @@ from typing_extensions import Unpack
 from biomedqa.deps import Deps
 from biomedqa.errors import InputError, NoEvidenceError
 from biomedqa.settings import MaybeSettings, get_settings
-from biomedqa.types import AgentEvent, Answer, AnswerFormat, AskOptions, Message, Trace
+from biomedqa.types import AgentEvent, Answer, AnswerFormat, AskOptions, LiteratureSource, Message, Trace
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,6 +57,14 @@ def _timings(trace: Trace, total: float) -> dict[str, float]:
             out["llm_generation"] = round(out.get("llm_generation", 0.0) + perf.get("gen_s", 0.0), 3)
     out["retrieval"] = out.get("retrieve", 0.0)
     return out
+
+
+def _no_literature(state: Mapping[str, Any]) -> LiteratureSource:
+    """What the answer says when retrieval never ran (tool-only questions, plans without retrieval)."""
+    tools = [c for c in state.get("tool_calls", []) if c.ok]
+    how = "answered from NCBI records alone" if any(c.tool != "sql" for c in tools) else \
+        "answered from the database alone" if tools else "the plan needed none"
+    return LiteratureSource(kind="none", label=f"No literature searched: {how}.")
 
 
 class Agent:
@@ -152,7 +160,7 @@ self, question: str, **kw: Unpack[AskOptions]) -> AsyncIterator[AgentEvent]:
             grounded=fin.grounded,
             sql=(sql_calls[-1].result or {}).get("sql") if sql_calls else None,
             tool_calls=list(state.get("tool_calls", [])),
-            searched=state.get("searched"),
+            searched=state.get("searched") or _no_literature(state),
             timings=_timings(trace, seconds),
             trace=trace,
         )

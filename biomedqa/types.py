@@ -163,7 +163,7 @@ class Answer(BaseModel):
     sql: str | None = None
     tool_calls: list[ToolCall] = Field(default_factory=list)
     searched: LiteratureSource | None = Field(
-        default=None, description="The literature source this run searched; None: retrieval did not run"
+        default=None, description="The literature source this run searched (kind 'none': no literature was searched)"
     )
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage")
     trace: Trace | None = Field(default=None, exclude=False)

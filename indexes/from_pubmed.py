@@ -115,7 +115,10 @@ def batch_file(folder: Path, i: int) -> Path:
 def resumable(folder: Path, request: PubmedPlan) -> PubmedPlan | None:
     """The journal's plan when it is for the same request: resume it without searching PubMed again."""
     old = load_journal(folder)
-    return old if old is not None and old.pmids and old.same_request(request) else None
+    if old is None or not old.pmids or not old.same_request(request):
+        return None
+    old.done = [i for i in old.done if batch_file(folder, i).is_file()]  # a batch file deleted since: fetch again
+    return old
 
 
 def resume_or_start(folder: Path, plan: PubmedPlan) -> PubmedPlan:
@@ -123,8 +126,6 @@ def resume_or_start(folder: Path, plan: PubmedPlan) -> PubmedPlan:
     old = load_journal(folder)
     if old is not None and old.same_request(plan):
         old.done = [i for i in old.done if batch_file(folder, i).is_file()]
-        if old.done:
-            logger.info("resuming: %d of %d batches already fetched", len(old.done), len(old.batches))
         return old
     if old is not None:
         logger.warning("%s held a download for another request; starting over", folder)
@@ -203,6 +204,8 @@ async def _fetch(settings: Settings, name: str, request: PubmedPlan, dry_run: bo
 
     folder = download_dir(settings, name)
     plan = None if dry_run else resumable(folder, request)
+    if plan is not None:
+        logger.warning("resuming %s: %d of %d batches already fetched", name, len(plan.done), len(plan.batches))
     tb = build_eutils(settings)
     try:
         if plan is None:

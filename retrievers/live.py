@@ -71,7 +71,8 @@ def keywords(text: str, limit: int = MAX_TERMS) -> list[str]:
 
 
 def pubmed_query(text: str, *, broad: bool = False) -> str:
-    """A PubMed query from a question: its topic phrases joined by AND (``broad``: by OR).
+    """A PubMed query from a question: its topic phrases joined by AND (``broad``: by OR; a single
+    phrase, such as the plan's keyword query ``semaglutide diabetes hba1c``, is split into its words).
 
     PubMed's automatic term mapping turns each phrase into its MeSH heading plus free text, so
     ``metformin AND HbA1c`` also finds "glycated hemoglobin" abstracts. Falls back to the text.
@@ -79,6 +80,8 @@ def pubmed_query(text: str, *, broad: bool = False) -> str:
     terms = keywords(text)
     if not terms:
         return " ".join(text.split())[:300]
+    if broad and len(terms) == 1:  # one run of words (a model-written keyword query): OR its words
+        terms = terms[0].split()
     return (" OR " if broad else " AND ").join(terms)
 
 

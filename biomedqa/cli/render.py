@@ -45,7 +45,7 @@ def render_answer(console: Console, answer: Answer, *, streamed: bool = False) -
         console.print(Text.assemble(("Answer: ", "bold"), (answer.choice, "bold cyan")))
     render_citations(console, answer)
     console.print(Text.assemble(("Self-check: ", "dim"), grounded_label(answer)))
-    if answer.searched is not None:
+    if answer.searched is not None and answer.searched.kind != "none":  # tool-only answers say so in their text
         console.print(Text(answer.searched.label, style="dim"))
 
 

@@ -21,7 +21,7 @@ from biomedqa.types import Message
 
 
 @pytest.fixture
-def replay(settings: Settings) -> Settings:
+def replay(settings: Settings, shared_data: Path) -> Settings:  # the GeneTuring recordings live in ../shared/data
     assert not settings.index_dir.exists()  # a fresh home: no literature index at all
     return settings.with_overrides({"ncbi.replay": json.dumps(["geneturing"]), "ncbi.offline": True})
 

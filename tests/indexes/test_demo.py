@@ -6,8 +6,6 @@ import gzip
 import json
 from pathlib import Path
 
-import pytest
-
 from biomedqa.indexes.demo import DEMO_DOCS, DEMO_FILE, demo_corpus, demo_exists, ensure_demo_index, write_demo_corpus
 from biomedqa.indexes.local import open_index
 from biomedqa.settings import Settings
@@ -26,13 +24,8 @@ def test_demo_corpus_is_package_data_with_licence() -> None:
     assert "github.com/pubmedqa/pubmedqa" in attribution and "1cbae8e92f72f20c8d3747cbb3bf5bc53554d997" in attribution
 
 
-def test_demo_corpus_rebuilds_byte_for_byte(tmp_path: Path) -> None:
-    from biomedqa.shared_data import shared_data_dir
-
-    try:
-        ori = shared_data_dir() / "pubmedqa" / "ori_pqal.json"
-    except Exception:  # noqa: BLE001 - a clone without ../shared: nothing to rebuild from
-        pytest.skip("shared data (pubmedqa/ori_pqal.json) not available")
+def test_demo_corpus_rebuilds_byte_for_byte(tmp_path: Path, shared_data: Path) -> None:
+    ori = shared_data / "pubmedqa" / "ori_pqal.json"
     out = tmp_path / DEMO_FILE
     assert write_demo_corpus(ori, out) == DEMO_DOCS
     assert out.read_bytes() == demo_corpus().read_bytes()

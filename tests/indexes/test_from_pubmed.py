@@ -22,7 +22,7 @@ RECORDED = ["1234567", "20412080", "22351513", "22528466", "23121403", "29915538
 
 
 @pytest.fixture
-def replay(settings: Settings) -> Settings:
+def replay(settings: Settings, shared_data: Path) -> Settings:  # the recorded fixtures live in ../shared/data
     return settings.with_overrides({"ncbi.replay": ["fixtures"], "ncbi.offline": True})
 
 

@@ -60,13 +60,18 @@ async def recorded() -> AsyncIterator[RecordedPubMed]:
         ("Does metformin lower HbA1c in type 2 diabetes?", "metformin AND HbA1c AND type 2 diabetes"),
         ("Is COVID-19 associated with myocarditis?", "COVID-19 AND myocarditis"),
         ("What is the role of BRCA1 in breast cancer?", "BRCA1 AND breast cancer"),
-        ("Why?", "Why?"),
     ],
 )
 def test_query_from_the_question(question: str, query: str) -> None:
     assert pubmed_query(question) == query
     assert pubmed_query(question, broad=True) == query.replace(" AND ", " OR ")
     assert len(" ".join(keywords(question)).split()) <= 6
+
+
+def test_a_keyword_query_is_broadened_word_by_word() -> None:
+    assert pubmed_query("semaglutide diabetes hba1c") == "semaglutide diabetes hba1c"
+    assert pubmed_query("semaglutide diabetes hba1c", broad=True) == "semaglutide OR diabetes OR hba1c"
+    assert pubmed_query("Why?") == pubmed_query("Why?", broad=True) == "Why?"  # nothing to extract: the text
 
 
 async def test_live_search_ranks_recorded_abstracts(settings: Settings, recorded: RecordedPubMed) -> None:

@@ -60,3 +60,25 @@ def test_fresh_home_answers_from_the_demo_index(settings: Settings) -> None:
     assert answer.pmids and set(answer.pmids) <= demo_pmids
     assert "21593045" in {p.pmid for p in answer.evidence}  # the PCOS metformin IVF abstract
     assert (s.index_dir / "demo" / "manifest.json").is_file()
+
+
+def test_tool_only_answer_says_no_literature_was_searched(settings: Settings) -> None:
+    s = settings.with_overrides({"ncbi.replay": json.dumps(["geneturing"]), "ncbi.offline": True})
+    answer = Agent(deps=Deps(s, llm=ScriptedChatModel())).ask("Which chromosome carries the SNP rs1316126938?")
+    assert answer.searched is not None and answer.searched.kind == "none"
+    assert answer.searched.label == "No literature searched: answered from NCBI records alone."
+    assert not s.index_dir.exists()  # the demo index was not built for a question that needs no literature
+
+
+def test_doctor_says_which_source_would_serve(settings: Settings, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from biomedqa.cli import cli
+
+    r = CliRunner().invoke(cli, ["doctor", "--json"])
+    lit = json.loads(r.output)["literature"]
+    assert (lit["source"], lit["kind"], lit["ready"]) == ("auto", "demo", False)
+    assert "first question" in lit["note"]
+    _tiny(settings, "minipubmed", tmp_path)
+    r = CliRunner().invoke(cli, ["doctor"])
+    assert "literature (retrieval.source=auto): the local index 'minipubmed'. [built]" in r.output

@@ -45,7 +45,7 @@ def test_load_questions_filters_tasks() -> None:
     assert len(load_questions()) == 450
 
 
-def test_runner_cli_writes_json_and_markdown(tmp_path: Path) -> None:
+def test_runner_cli_writes_json_and_markdown(tmp_path: Path, shared_data: Path) -> None:  # GeneTuring lives there
     out = tmp_path / "gt"
     result = CliRunner().invoke(command, ["--task", "SNP location", "--task", "Gene alias", "--limit", "3",
                                           "--no-llm", "--json", "--out", str(out)])
