@@ -11,6 +11,7 @@ import asyncio
 import logging
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -91,59 +92,62 @@ def batch_command(
         raise UsageLine(f"--output is now --out: write --out {old_output}.")
     if out_path is None:
         raise UsageLine("missing --out FILE (.csv or .jsonl; - for stdout).")
-    if str(out_path) == "-":
-        if as_json:
-            raise UsageLine("--out - prints the answers on stdout; drop --json (the report goes to stderr).")
-        with tempfile.TemporaryDirectory(prefix="biomedqa-batch-") as tmp:
-            path = Path(tmp) / f"answers.{fmt or 'csv'}"
-            code = _run(in_path, path, question_col, id_col, options_cols, concurrency, fmt, retry_errors,
-                        no_progress, False, engine, workers, settings, shown_out="-")
-            if path.exists():
-                sys.stdout.write(path.read_text(encoding="utf-8"))
-                sys.stdout.flush()
-        raise SystemExit(code)
-    raise SystemExit(_run(in_path, out_path, question_col, id_col, options_cols, concurrency, fmt, retry_errors,
-                          no_progress, as_json, engine, workers, settings, shown_out=str(out_path)))
+    job = _Job(in_path, question_col, id_col, options_cols, concurrency, fmt, retry_errors, no_progress, as_json,
+               engine, workers, settings)
+    if str(out_path) != "-":
+        raise SystemExit(_run(job, out_path, shown_out=str(out_path)))
+    if as_json:
+        raise UsageLine("--out - prints the answers on stdout; drop --json (the report goes to stderr).")
+    with tempfile.TemporaryDirectory(prefix="biomedqa-batch-") as tmp:
+        path = Path(tmp) / f"answers.{fmt or 'csv'}"
+        code = _run(job, path, shown_out="-")
+        if path.exists():
+            sys.stdout.write(path.read_text(encoding="utf-8"))
+            sys.stdout.flush()
+    raise SystemExit(code)
 
 
-def _run(
-    in_path: Path,
-    out_path: Path,
-    question_col: str,
-    id_col: str | None,
-    options_cols: str,
-    concurrency: int,
-    fmt: str | None,
-    retry_errors: bool,
-    no_progress: bool,
-    as_json: bool,
-    engine: str,
-    workers: int,
-    settings: Settings,
-    *,
-    shown_out: str,
-) -> int:
+@dataclass(frozen=True)
+class _Job:
+    """What the command line asks of one batch run, apart from where the answers go."""
+
+    in_path: Path
+    question_col: str
+    id_col: str | None
+    options_cols: str
+    concurrency: int
+    fmt: str | None
+    retry_errors: bool
+    no_progress: bool
+    as_json: bool
+    engine: str
+    workers: int
+    settings: Settings
+
+
+def _run(job: _Job, out_path: Path, *, shown_out: str) -> int:
     ensure_writable(out_path)  # a read-only folder or a file in the way fails now, not after the first answer
-    if engine == "ray":
+    concurrency = job.concurrency
+    if job.engine == "ray":
         from biomedqa.batch.ray import RayAgentPool
 
-        agent: AgentLike = RayAgentPool(settings, workers)
-        concurrency = max(concurrency, workers)  # keep every actor busy
+        agent: AgentLike = RayAgentPool(job.settings, job.workers)
+        concurrency = max(concurrency, job.workers)  # keep every actor busy
     else:
-        agent = make_agent(settings)
+        agent = make_agent(job.settings)
     try:
         report = asyncio.run(
             run_batch(
                 agent,
-                in_path,
+                job.in_path,
                 out_path,
-                question_col=question_col,
-                id_col=id_col or DEFAULT_ID_COL,
-                options_cols=[c.strip() for c in options_cols.split(",") if c.strip()],
+                question_col=job.question_col,
+                id_col=job.id_col or DEFAULT_ID_COL,
+                options_cols=[c.strip() for c in job.options_cols.split(",") if c.strip()],
                 concurrency=concurrency,
-                fmt=fmt,
-                progress=not no_progress and stderr_console().is_terminal,
-                retry_errors=retry_errors,
+                fmt=job.fmt,
+                progress=not job.no_progress and stderr_console().is_terminal,
+                retry_errors=job.retry_errors,
                 console=stderr_console(),
             )
         )
@@ -154,7 +158,7 @@ def _run(
         close_agent(agent)
     if shown_out != str(out_path):  # --out -: the temporary file is no one's business
         report = report.model_copy(update={"output": shown_out, "journal": ""})
-    if as_json:
+    if job.as_json:
         echo_json(report.model_dump())
     for sample in report.error_samples:
         click.echo(f"row {sample['id']}: {sample['error']}", err=True)
