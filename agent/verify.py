@@ -70,9 +70,22 @@ def defect(sentence: str, *, question: str = "", earlier: Sequence[str] = (), dr
         return "has no subject (a bare list or fragment)"
     if draft and body[:1].islower():
         return "has no subject (starts mid-sentence)"
-    if question and set(map(_stem, words)) <= set(map(_stem, content_words(question))):
+    if question and not _polar_reply(question, body) and set(map(_stem, words)) <= set(
+        map(_stem, content_words(question))
+    ):
         return "restates the question instead of answering it"
     return None
+
+
+_POLAR_QUESTION = re.compile(
+    r"^\s*(?:is|are|was|were|do|does|did|can|could|should|would|will|has|have|had|may|might|must)\b", re.I
+)
+_POLAR_REPLY = re.compile(r"^\s*(?:yes|no)\b", re.I)
+
+
+def _polar_reply(question: str, body: str) -> bool:
+    """A yes/no question answered with "Yes, …" or "No, …": repeating its words is the answer."""
+    return bool(_POLAR_QUESTION.match(question) and _POLAR_REPLY.match(body))
 
 
 def _stem(word: str) -> str:

@@ -69,6 +69,11 @@ def test_defects_are_refused() -> None:
     assert defect("A test assesses PD-L1 status for pembrolizumab [1].", question=q) == (
         "restates the question instead of answering it"
     )
+    polar = "Should oral agents be continued when starting insulin?"
+    assert defect("Yes, oral agents should be continued when starting insulin [1].", question=polar) is None
+    assert defect("Oral agents should be continued when starting insulin [1].", question=polar) == (
+        "restates the question instead of answering it"
+    )
     assert defect("Evidence: [1] (PMID 28293123) <<<The initial approval>>>") is not None
     assert defect("1, 2, 3 [1].") == "has no subject (a bare list or fragment)"
     first = "Dako's IHC 22C3 assesses PD-L1 status [1]."
