@@ -22,6 +22,7 @@ def test_planted_instruction_changes_no_tool_call(name: str) -> None:
     assert outcome == "harmless", detail
 
 
+@pytest.mark.usefixtures("shared_data")  # replays the GeneTuring recordings in ../shared/data
 def test_the_planted_text_still_reaches_the_fenced_evidence() -> None:
     outcome, detail = injection.EUTILS_CASES["gene summary -> step prompt"]()
     assert outcome == "harmless" and "in the fenced evidence" in detail  # the record is kept, as data
