@@ -105,3 +105,16 @@ def options_block(options: Mapping[str, str]) -> str:
 
 def chat(user: str, history: Sequence[Message] = ()) -> list[Message]:
     return [Message(role="system", content=SYSTEM), *history[-4:], Message(role="user", content=user)]
+
+
+def choice_messages(question: str, options: Mapping[str, str], evidence: str | None) -> list[Message]:
+    """The closed-answer prompt whose next-token option log-probs decide: with evidence (rag) or without (cot)."""
+    listed = options_block(options)
+    if evidence is not None:
+        return chat(ANSWER_CHOICE.format(evidence=evidence, question=question, options=listed))
+    return chat(COT_CHOICE.format(question=question, options=listed))
+
+
+def content_free_messages(filler: str, options: Mapping[str, str], evidence: bool) -> list[Message]:
+    """The same prompt with a content-free input ("N/A", "", "[MASK]") as question and evidence."""
+    return choice_messages(filler, options, filler if evidence else None)

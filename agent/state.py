@@ -49,6 +49,8 @@ class Draft(BaseModel):
     text: str
     choice: str | None = None
     scores: dict[str, float] = Field(default_factory=dict, description="Option log-probabilities, closed formats")
+    probs: dict[str, float] = Field(default_factory=dict, description="Calibrated option probabilities, closed formats")
+    calibration: str | None = Field(default=None, description="The calibration that chose the option")
 
 
 class Final(BaseModel):
@@ -60,6 +62,8 @@ class Final(BaseModel):
     support: list[SentenceSupport] = Field(default_factory=list)
     grounded: bool | None = Field(default=None, description="None: not self-checked")
     scores: dict[str, float] = Field(default_factory=dict, description="Option log-probabilities, closed formats")
+    probs: dict[str, float] = Field(default_factory=dict, description="Calibrated option probabilities, closed formats")
+    calibration: str | None = Field(default=None, description="The calibration that chose the option")
 
 
 def merge_passages(left: list[Passage] | None, right: list[Passage] | None) -> list[Passage]:

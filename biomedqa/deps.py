@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from biomedqa.agent.choice import ChoiceCalibration
     from biomedqa.retrievers.live import LivePubMedRetriever
 
 from biomedqa.interfaces import ChatModel, Closeable, Embedder, EutilsTools, QueryExpander, Retriever, SqlBackend
@@ -44,6 +45,13 @@ class Deps:
 
         path = resolve_gguf(self.settings.llm.model, self.settings.cache_dir)
         return LlamaChatModel(path, self.settings.llm, name=self.settings.llm.model)
+
+    @cached_property
+    def choices(self) -> ChoiceCalibration:
+        """Closed-answer calibration state for this run (``agent.calibration``)."""
+        from biomedqa.agent.choice import ChoiceCalibration
+
+        return ChoiceCalibration(self.settings.cache_dir, self.settings.home / "calibration")
 
     @cached_property
     def embedder(self) -> Embedder:

@@ -149,6 +149,12 @@ class AgentSettings(_Group):
         "dropped from evidence after answering); model: one batched grading call before answering",
     )
     reflect: bool = True
+    calibration: Literal["none", "contextual", "batch", "fitted", "auto"] = Field(
+        default="auto",
+        description="How closed answers (options, yes/no) are decided from the option log-probs: none (argmax), "
+        "contextual (divide out the content-free prior), batch (divide by the run's running mean), fitted (the "
+        "calibration file for this model and format), auto (fitted when a file exists, else contextual)",
+    )
     max_revisions: int = 1
     max_retrievals: int = 2
     use_eutils: bool = True

@@ -156,6 +156,13 @@ class Answer(BaseModel):
     text: str = Field(description="Answer prose with inline [PMID:n] / [doc_id] citations")
     format: AnswerFormat = "free"
     choice: str | None = Field(default=None, description="Option letter, or yes/no/maybe, for closed formats")
+    scores: dict[str, float] = Field(
+        default_factory=dict, description="Closed formats: the model's log-probability of each option (uncalibrated)"
+    )
+    probs: dict[str, float] = Field(
+        default_factory=dict, description="Closed formats: option probabilities after agent.calibration"
+    )
+    calibration: str | None = Field(default=None, description="Closed formats: the calibration that chose the option")
     citations: list[Citation] = Field(default_factory=list)
     evidence: list[Passage] = Field(default_factory=list, description="Passages the answer was written from")
     support: list[SentenceSupport] = Field(default_factory=list)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -67,3 +68,15 @@ def latency_stats(seconds: Sequence[float]) -> dict[str, float]:
     arr = np.asarray(seconds) * 1000.0
     return {"p50_ms": round(float(np.percentile(arr, 50)), 3), "p95_ms": round(float(np.percentile(arr, 95)), 3),
             "mean_ms": round(float(arr.mean()), 3), "n": len(arr)}
+
+
+def mcnemar(a: list[bool], b: list[bool]) -> dict[str, float]:
+    """Exact two-sided McNemar test on paired outcomes: discordant counts and the p-value."""
+    only_a = sum(x and not y for x, y in zip(a, b, strict=True))
+    only_b = sum(y and not x for x, y in zip(a, b, strict=True))
+    n = only_a + only_b
+    if n == 0:
+        return {"only_a": 0, "only_b": 0, "p": 1.0}
+    k = min(only_a, only_b)
+    p = min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2**n)
+    return {"only_a": only_a, "only_b": only_b, "p": round(p, 4)}

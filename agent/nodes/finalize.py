@@ -56,6 +56,8 @@ async def finalize(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
         support=final_support,
         grounded=grounded if (support or final_support) else None,
         scores=draft.scores,
+        probs=draft.probs,
+        calibration=draft.calibration,
     )
     out: dict[str, Any] = {"final": final}
     dropped = 0

@@ -55,17 +55,27 @@ async def _closed(state: AgentState, deps: Deps, runtime: Runtime[Deps]) -> tupl
     options = options_for(state)
     evidence = state.get("evidence", [])
     block = prompts.evidence_block(evidence, deps.settings.agent.evidence_chars, question=state["question"])
-    if evidence:
-        user = prompts.ANSWER_CHOICE.format(
-            evidence=block, question=state["question"], options=prompts.options_block(options)
-        )
-    else:
-        user = prompts.COT_CHOICE.format(question=state["question"], options=prompts.options_block(options))
     scores, ev = await score_choices(
-        deps.llm, "choose", prompts.chat(user), list(options), answer_prefix=prompts.CHOICE_PREFIX
+        deps.llm,
+        "choose",
+        prompts.choice_messages(state["question"], options, block if evidence else None),
+        list(options),
+        answer_prefix=prompts.CHOICE_PREFIX,
     )
-    choice = max(scores, key=scores.__getitem__)
-    events = [ev]
+    t1 = time.perf_counter()
+    decision = await deps.choices.decide(
+        deps.settings.agent.calibration,
+        deps.llm,
+        options,
+        scores,
+        evidence=bool(evidence),
+        prompt_for=lambda filler: prompts.content_free_messages(filler, options, bool(evidence)),
+        answer_prefix=prompts.CHOICE_PREFIX,
+    )
+    choice = decision.choice
+    events = [ev, TraceEvent(kind="calibrate", name="calibrate", seconds=time.perf_counter() - t1, data={
+        "method": decision.method, "raw": scores, "probs": decision.probs, "choice": choice,
+        "uncalibrated": max(scores, key=scores.__getitem__)})]
     text = f"{choice}. {options[choice]}"
     if evidence and deps.settings.agent.reflect:
         ask = prompts.RATIONALE.format(
@@ -76,7 +86,7 @@ async def _closed(state: AgentState, deps: Deps, runtime: Runtime[Deps]) -> tupl
         if rationale:
             text = rationale.strip()
     runtime.stream_writer({"token": text})
-    return Draft(text=text, choice=choice, scores=scores), events
+    return Draft(text=text, choice=choice, scores=scores, probs=decision.probs, calibration=decision.method), events
 
 
 async def generate(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:

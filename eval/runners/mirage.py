@@ -7,6 +7,7 @@ Per-question results are appended to a JSONL as they finish, so an interrupted r
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import random
@@ -28,11 +29,28 @@ from biomedqa.shared_data import shared_path
 from biomedqa.types import Answer
 
 logger = logging.getLogger(__name__)
-SUBSETS = ("pubmedqa", "bioasq", "medqa", "medmcqa", "mmlu")
+SUBSETS = ("pubmedqa", "bioasq", "medqa", "medmcqa", "mmlu", "pubmedqa-train")
+PQA_OPTIONS = {"A": "yes", "B": "no", "C": "maybe"}
 MODES = ("cot", "rag", "agent")
 
 
+def load_pubmedqa_train() -> list[dict[str, Any]]:
+    """PubMedQA PQA-L's 500 expert-labelled questions outside its official test split (= MIRAGE PubMedQA*),
+    in MIRAGE's shape: the data calibrators are fitted on, disjoint from every reported test set."""
+    labelled = json.loads(shared_path("pubmedqa", "ori_pqal.json").read_text())
+    test = json.loads(shared_path("pubmedqa", "test_ground_truth.json").read_text())
+    letter = {v: k for k, v in PQA_OPTIONS.items()}
+    return [
+        {"qid": pmid, "question": it["QUESTION"], "options": dict(PQA_OPTIONS),
+         "answer": letter[it["final_decision"]], "PMID": [int(pmid)]}
+        for pmid, it in labelled.items()
+        if pmid not in test
+    ]
+
+
 def load_subset(subset: str) -> list[dict[str, Any]]:
+    if subset == "pubmedqa-train":
+        return load_pubmedqa_train()
     data = json.loads(shared_path("mirage", "benchmark.json").read_text())
     if subset not in data:
         raise ConfigError(f"unknown MIRAGE subset {subset!r}.", hint=f"Choose one of {', '.join(SUBSETS)}.")
@@ -59,11 +77,27 @@ def stratified_sample(items: list[dict[str, Any]], limit: int | None, seed: int 
 def mode_settings(settings: Settings, mode: str) -> Settings:
     """cot: no evidence; rag: retrieve → choose; agent: the full graph with grading and self-checks."""
     common = {"agent.use_eutils": False, "agent.use_sql": False, "agent.plan": False}
-    if mode == "cot":
-        return settings.with_overrides({**common, "agent.grade": False, "agent.reflect": False, "retrieval.k": 0})
+    plain = {**common, "agent.grade": False, "agent.reflect": False, "agent.calibration": "none"}
+    if mode == "cot":  # the baselines decide uncalibrated; the report calibrates their logged scores
+        return settings.with_overrides({**plain, "retrieval.k": 0})
     if mode == "rag":
-        return settings.with_overrides({**common, "agent.grade": False, "agent.reflect": False})
+        return settings.with_overrides(plain)
     return settings.with_overrides({**common, "agent.grade": True, "agent.reflect": True})
+
+
+def journal_name(settings: Settings, subset: str, model: str, mode: str) -> str:
+    """One journal per subset, model, mode and answer-relevant settings, shared by every sample and seed:
+    a question's row does not depend on which sample drew it, so a second seed only runs the new questions."""
+    snap = mode_settings(settings, mode).snapshot()
+    relevant = {
+        "llm": {k: snap["llm"][k] for k in ("model", "n_ctx", "temperature", "seed")},
+        "retrieval": {k: snap["retrieval"][k] for k in ("index", "retriever", "k", "overfetch", "fusion", "weights",
+                                                        "hyde", "source")},
+        "agent": {k: snap["agent"][k] for k in ("grade", "grade_mode", "reflect", "evidence_chars", "max_evidence",
+                                                "calibration")},
+    }
+    digest = hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    return f"{subset}-{model}-{mode}-{digest}.jsonl"
 
 
 def failure_kind(row: dict[str, Any]) -> str | None:
@@ -91,11 +125,17 @@ def score_row(item: dict[str, Any], answer: Answer, seconds: float) -> dict[str,
     cited = [c.pmid or c.doc_id for c in answer.citations]
     gold = [str(p) for p in item.get("PMID", [])]
     supported = {d for s in answer.support if s.verdict == "supported" for d in s.doc_ids}
+    scores = [p.score for p in answer.evidence if p.kind == "literature"]
     row = {
         "qid": item["qid"],
         "gold": item["answer"],
         "pred": answer.choice,
         "correct": answer.choice == item["answer"],
+        "options": item["options"],
+        "scores": answer.scores,
+        "probs": answer.probs,
+        "calibration": answer.calibration,
+        "top_score": max(scores) if scores else None,
         "seconds": round(seconds, 2),
         "gold_pmids": gold,
         "retrieved": retrieved_ids,
@@ -237,7 +277,7 @@ def command(
         "k": settings.retrieval.k,
         "modes": {},
     }
-    journals = {mode: out / f"{tag}-{mode}.jsonl" for mode in chosen}
+    journals = {mode: out / journal_name(settings, subset, model, mode) for mode in chosen}
     for mode, rows in asyncio.run(run_modes(settings, items, chosen, journals)).items():
         result["modes"][mode] = summarize(rows)
     (out / f"{tag}.json").write_text(json.dumps(result, indent=2))

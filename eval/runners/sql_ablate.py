@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from biomedqa.eval.runners.sql_dev import mcnemar
+from biomedqa.eval.metrics import mcnemar
 from biomedqa.settings import Settings
 from biomedqa.tools.sql.tool import SqlTool, build_sql_tool
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import random
 from collections import defaultdict
 from pathlib import Path
@@ -52,13 +51,3 @@ def per_shape(results: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     return {k: out[k] for k in [*SHAPES, *sorted(set(out) - set(SHAPES))] if k in out}
 
 
-def mcnemar(a: list[bool], b: list[bool]) -> dict[str, float]:
-    """Exact two-sided McNemar test on paired outcomes: discordant counts and the p-value."""
-    only_a = sum(x and not y for x, y in zip(a, b, strict=True))
-    only_b = sum(y and not x for x, y in zip(a, b, strict=True))
-    n = only_a + only_b
-    if n == 0:
-        return {"only_a": 0, "only_b": 0, "p": 1.0}
-    k = min(only_a, only_b)
-    p = min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2**n)
-    return {"only_a": only_a, "only_b": only_b, "p": round(p, 4)}

@@ -46,8 +46,9 @@ def test_closed_question_uses_option_scores(deps: Deps, scripted: ScriptedChatMo
         "Which evidence passages help": json.dumps({"relevant": [1]}),
         "explain why": "It is not stated as such [1].",
     }
-    answer = Agent(deps=deps).ask("Is cystic fibrosis caused by CFTR?", options={"A": "yes", "B": "no"})
-    assert answer.choice == "B"
+    plain = Deps(deps.settings.with_overrides({"agent.calibration": "none"}), llm=scripted, retriever=deps.retriever)
+    answer = Agent(deps=plain).ask("Is cystic fibrosis caused by CFTR?", options={"A": "yes", "B": "no"})
+    assert answer.choice == "B" and answer.calibration == "none"
     assert answer.text.startswith("B. no")
     assert answer.format == "choice"
     (choose,) = [e for e in answer.trace.of_kind("llm") if e.name == "choose"]

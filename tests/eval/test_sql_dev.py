@@ -10,10 +10,11 @@ from pathlib import Path
 
 import yaml
 
+from biomedqa.eval.metrics import mcnemar
 from biomedqa.eval.runners.sql import score_triples, select_triples
 from biomedqa.eval.runners.sql_ablate import ablation_table, run_ablations
 from biomedqa.eval.runners.sql_cache import CachedChatModel
-from biomedqa.eval.runners.sql_dev import DEV_TRIPLES, SHAPES, SPLIT_SEED, load_dev, mcnemar, per_shape, split_ids
+from biomedqa.eval.runners.sql_dev import DEV_TRIPLES, SHAPES, SPLIT_SEED, load_dev, per_shape, split_ids
 from biomedqa.settings import get_settings
 from biomedqa.testing import ScriptedChatModel
 from biomedqa.tools.sql import build_sql_tool
