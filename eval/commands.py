@@ -12,6 +12,7 @@ SUITES = {
     "genes": "biomedqa.eval.runners.genes:command",
     "sql": "biomedqa.eval.runners.sql:command",
     "mirage": "biomedqa.eval.runners.mirage:command",
+    "calibration": "biomedqa.eval.runners.calibration:command",
     "verify": "biomedqa.eval.runners.verify:command",
     "ask-speed": "biomedqa.eval.runners.ask_speed:command",
     "threads": "biomedqa.eval.runners.threads:command",

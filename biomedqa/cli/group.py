@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "sql": "biomedqa.tools.sql.commands:sql_command",
     "trace": "biomedqa.cli.local:trace",
     "verify": "biomedqa.cli.verify:verify_command",
+    "calibrate": "biomedqa.cli.calibrate:calibrate_group",
     "config": "biomedqa.cli.config:config_group",
     "logs": "biomedqa.cli.history:logs",
 }

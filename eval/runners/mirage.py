@@ -29,7 +29,8 @@ from biomedqa.shared_data import shared_path
 from biomedqa.types import Answer
 
 logger = logging.getLogger(__name__)
-SUBSETS = ("pubmedqa", "bioasq", "medqa", "medmcqa", "mmlu", "pubmedqa-train")
+SUBSETS = ("pubmedqa", "bioasq", "medqa", "medmcqa", "mmlu", "pubmedqa-train", "bioasq-dev")
+JOURNAL_OF = {"bioasq-dev": "bioasq"}  # a subset of another's questions shares its journal
 PQA_OPTIONS = {"A": "yes", "B": "no", "C": "maybe"}
 MODES = ("cot", "rag", "agent")
 
@@ -48,9 +49,20 @@ def load_pubmedqa_train() -> list[dict[str, Any]]:
     ]
 
 
+def load_bioasq_dev() -> list[dict[str, Any]]:
+    """MIRAGE BioASQ-Y/N without task 11B (reserved as the final check): the yes/no questions of 7B-10B."""
+    import gzip
+
+    with gzip.open(shared_path("bioasq", "bioasq_7b-11b_golden.jsonl.gz"), "rt") as f:
+        reserved = {r["id"] for r in map(json.loads, f) if r["task"] == "11B"}
+    return [it for it in load_subset("bioasq") if it["qid"] not in reserved]
+
+
 def load_subset(subset: str) -> list[dict[str, Any]]:
     if subset == "pubmedqa-train":
         return load_pubmedqa_train()
+    if subset == "bioasq-dev":
+        return load_bioasq_dev()
     data = json.loads(shared_path("mirage", "benchmark.json").read_text())
     if subset not in data:
         raise ConfigError(f"unknown MIRAGE subset {subset!r}.", hint=f"Choose one of {', '.join(SUBSETS)}.")
@@ -85,6 +97,11 @@ def mode_settings(settings: Settings, mode: str) -> Settings:
     return settings.with_overrides({**common, "agent.grade": True, "agent.reflect": True})
 
 
+def model_tag(settings: Settings) -> str:
+    """The model's name as it appears in run files."""
+    return Path(settings.llm.model).name.removesuffix(".gguf").replace(":", "_")
+
+
 def journal_name(settings: Settings, subset: str, model: str, mode: str) -> str:
     """One journal per subset, model, mode and answer-relevant settings, shared by every sample and seed:
     a question's row does not depend on which sample drew it, so a second seed only runs the new questions."""
@@ -97,7 +114,7 @@ def journal_name(settings: Settings, subset: str, model: str, mode: str) -> str:
                                                 "calibration")},
     }
     digest = hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()[:8]
-    return f"{subset}-{model}-{mode}-{digest}.jsonl"
+    return f"{JOURNAL_OF.get(subset, subset)}-{model}-{mode}-{digest}.jsonl"
 
 
 def failure_kind(row: dict[str, Any]) -> str | None:
@@ -266,7 +283,7 @@ def command(
     items = stratified_sample(load_subset(subset), limit, seed)
     chosen = list(MODES) if "all" in modes else list(dict.fromkeys(modes))
     out.mkdir(parents=True, exist_ok=True)
-    model = Path(settings.llm.model).name.removesuffix(".gguf").replace(":", "_")
+    model = model_tag(settings)
     tag = f"{subset}-n{len(items)}-s{seed}-{model}"
     result: dict[str, Any] = {
         "subset": subset,
