@@ -16,7 +16,7 @@ from langgraph.runtime import Runtime
 from biomedqa.agent.citations import NO_ANSWER, refs_in, split_sentences, strip_refs
 from biomedqa.agent.llm_io import node_event
 from biomedqa.agent.state import AgentState, is_closed
-from biomedqa.agent.verify import defect, verify_claim
+from biomedqa.agent.verify import check_claim, defect, verify_claim
 from biomedqa.deps import Deps
 from biomedqa.types import SentenceSupport, TraceEvent
 
@@ -32,7 +32,9 @@ async def check_sentence(
     if bad:
         return SentenceSupport(sentence=sentence, doc_ids=ids, verdict="unsupported", reason=bad), []
     if not refs:
-        return SentenceSupport(sentence=sentence, verdict="unsupported", reason="no citation of retrieved evidence"), []
+        return recite(sentence, state, earlier, "no citation of retrieved evidence") or SentenceSupport(
+            sentence=sentence, verdict="unsupported", reason="no citation of retrieved evidence"
+        ), []
     check, events = await verify_claim(
         sentence,
         [evidence[n - 1] for n in refs],
@@ -42,7 +44,34 @@ async def check_sentence(
         draft=True,
         evidence_chars=deps.settings.agent.evidence_chars,
     )
+    if check.verdict == "unsupported":
+        moved = recite(sentence, state, earlier, check.reason, skip=refs)
+        if moved is not None:
+            return moved, events
     return SentenceSupport(sentence=sentence, doc_ids=ids, verdict=check.verdict, reason=check.reason), events
+
+
+def recite(
+    sentence: str, state: AgentState, earlier: Sequence[str], why: str, skip: Sequence[int] = ()
+) -> SentenceSupport | None:
+    """Citation repair: the sentence re-cited to the one evidence passage whose deterministic check settles
+    it as "supported" (every number, name and negation found there, high overlap), else None.
+
+    A small model often writes a right fact under the wrong [n]; moving the marker keeps the fact and keeps
+    every citation true. Only the rule-based verdict can move a citation: no model call, no "partial".
+    """
+    evidence = state.get("evidence", [])
+    for n, passage in enumerate(evidence, 1):
+        if n in skip:
+            continue
+        check = check_claim(sentence, [passage], question=state["question"], earlier=earlier, draft=True)
+        if check.verdict == "supported":
+            body = strip_refs(sentence)
+            end = body[-1] if body[-1:] in ".!?" else "."
+            moved = f"{body.rstrip('.!? ')} [{n}]{end}"
+            return SentenceSupport(sentence=moved, doc_ids=[passage.doc_id], verdict="supported",
+                                   reason=f"re-cited to [{n}] ({why[:80]}): {check.reason}")
+    return None
 
 
 async def reflect(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:

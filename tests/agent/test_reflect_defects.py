@@ -52,3 +52,27 @@ def test_an_answer_naming_the_test_is_supported(deps: Deps) -> None:
     )
     assert answer.grounded is True and "[PMID:28293123]" in answer.text
     assert [s.verdict for s in answer.support] == ["supported"]
+
+
+OTHER = Passage(
+    doc_id="11111111", pmid="11111111", text="Nivolumab is a PD-1 blocking antibody given to patients with melanoma."
+)
+
+
+def test_a_right_fact_under_the_wrong_marker_is_re_cited_not_dropped(deps: Deps) -> None:
+    """The draft cites [2] (nivolumab) for a fact passage [1] states: the citation moves to [1], the fact stays."""
+    llm = ScriptedChatModel(
+        {
+            "in 2-4 short sentences": "Dako's IHC 22C3 is the companion diagnostic test that assesses PD-L1 status "
+            "of patients [2]. Aliens approved pembrolizumab in 1850 [2].",
+            "Does the evidence support": json.dumps({"verdict": "unsupported"}),
+            "better short keyword search query": json.dumps({"query": "pembrolizumab PD-L1"}),
+        }
+    )
+    agent = Agent(deps=Deps(deps.settings, llm=llm, retriever=ListRetriever([OTHER, PEMBRO])))
+    answer = agent.ask(QUESTION)
+    assert "IHC 22C3" in answer.text and "[PMID:28293123]" in answer.text and "11111111" not in answer.text
+    assert "Aliens" not in answer.text  # a fact no passage states is still removed
+    (kept,) = answer.support
+    assert kept.verdict == "supported" and kept.reason.startswith("re-cited to [1]")
+    assert [c.pmid for c in answer.citations] == ["28293123"]
