@@ -28,8 +28,9 @@ NO_ANSWER = "The evidence does not answer this question."
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences with their trailing [n] markers kept attached ("... effect. [1]" → one sentence)."""
-    parts = [p.strip() for p in SENTENCE_END.split(text.strip()) if p.strip()]
+    """Sentences with their trailing [n] markers kept attached ("... effect. [1]" → one sentence); a line break
+    ends a sentence too (name answers come one per line)."""
+    parts = [p.strip() for line in text.strip().splitlines() for p in SENTENCE_END.split(line) if p.strip()]
     out: list[str] = []
     for p in parts:
         lead = _LEAD_REFS.match(p)
@@ -61,6 +62,30 @@ def trailing_refs(text: str) -> str:
             part = f"{rest.rstrip('.!? ')} {m.group(0).strip().rstrip('.,; ')}{end}"
         out.append(part)
     return " ".join(out)
+
+
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
+
+
+def name_lines(text: str, limit: int) -> str:
+    """A factoid/list reply as one "Name [n]." line per distinct name (bullets and numbering dropped)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for line in text.splitlines():
+        line = _BULLET.sub("", line).strip().rstrip(".;,")
+        key = strip_refs(line).lower().strip(" .;,")
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        out.append(f"{line}.")
+        if len(out) == limit:
+            break
+    return "\n".join(out)
+
+
+def name_of(sentence: str) -> str:
+    """The name a "Name [PMID:n]." answer line gives."""
+    return strip_refs(sentence).rstrip(".").strip()
 
 
 def refs_in(sentence: str, n_evidence: int) -> list[int]:

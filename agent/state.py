@@ -64,6 +64,7 @@ class Final(BaseModel):
     scores: dict[str, float] = Field(default_factory=dict, description="Option log-probabilities, closed formats")
     probs: dict[str, float] = Field(default_factory=dict, description="Calibrated option probabilities, closed formats")
     calibration: str | None = Field(default=None, description="The calibration that chose the option")
+    exact: list[str] = Field(default_factory=list, description="factoid / list formats: the names, in order")
 
 
 def merge_passages(left: list[Passage] | None, right: list[Passage] | None) -> list[Passage]:
@@ -99,5 +100,6 @@ class AgentState(TypedDict, total=False):
 
 
 def is_closed(state: AgentState) -> bool:
-    """A closed question: a yes/no(/maybe) format, or multiple-choice options to pick from."""
-    return state.get("format", "free") != "free" or bool(state.get("options"))
+    """A closed question: a yes/no(/maybe) format, or multiple-choice options to pick from (factoid and list
+    answers are free text: names with citations)."""
+    return state.get("format", "free") in ("yesno", "yesnomaybe", "choice") or bool(state.get("options"))

@@ -55,8 +55,11 @@ class ClaimCheck(BaseModel):
     by_model: bool = False
 
 
-def defect(sentence: str, *, question: str = "", earlier: Sequence[str] = (), draft: bool = True) -> str | None:
-    """Why a sentence is not an answer at all, or None. Fragments count only in drafts (``draft``)."""
+def defect(
+    sentence: str, *, question: str = "", earlier: Sequence[str] = (), draft: bool = True, names: bool = False
+) -> str | None:
+    """Why a sentence is not an answer at all, or None. Fragments count only in drafts (``draft``) and never in
+    name answers (``names``: factoid/list lines are a bare name by design)."""
     if _PROMPT_MARKERS.search(sentence):
         return "copies prompt markers or evidence headers"
     if _LEADING_REF.match(sentence):
@@ -66,7 +69,11 @@ def defect(sentence: str, *, question: str = "", earlier: Sequence[str] = (), dr
     if key and any(" ".join(strip_refs(e).lower().split()).rstrip(".!? ") == key for e in earlier):
         return "repeats an earlier sentence"
     words = [w for w in content_words(body) if re.search(r"[a-z]", w)]
-    if len(words) < 2:
+    if names:
+        words = words or [w for w in content_words(body) if w]
+        if not words:
+            return "names nothing"
+    elif len(words) < 2:
         return "has no subject (a bare list or fragment)"
     if draft and body[:1].islower():
         return "has no subject (starts mid-sentence)"
@@ -162,14 +169,20 @@ def missing_facts(claim: str, passages: Sequence[Passage], quote: str) -> tuple[
 
 
 def check_claim(
-    claim: str, passages: Sequence[Passage], *, question: str = "", earlier: Sequence[str] = (), draft: bool = False
+    claim: str,
+    passages: Sequence[Passage],
+    *,
+    question: str = "",
+    earlier: Sequence[str] = (),
+    draft: bool = False,
+    names: bool = False,
 ) -> ClaimCheck:
     """The deterministic verdict: refusals and clear overlaps; "partial" where a model should decide."""
     quote, src = best_quote(claim, passages)
     doc = src.doc_id if src else None
     if not passages:
         return ClaimCheck(verdict="unsupported", reason="no cited passage")
-    bad = defect(claim, question=question, earlier=earlier, draft=draft)
+    bad = defect(claim, question=question, earlier=earlier, draft=draft, names=names)
     if bad:
         return ClaimCheck(verdict="unsupported", quote=quote, doc_id=doc, reason=bad)
     hard, names, words = missing_facts(claim, passages, quote)
@@ -206,12 +219,13 @@ async def verify_claim(
     earlier: Sequence[str] = (),
     draft: bool = False,
     evidence_chars: int = 500,
+    names: bool = False,
 ) -> tuple[ClaimCheck, list[TraceEvent]]:
     """:func:`check_claim`, then the model's verdict where the checks leave it open.
 
     The model can never lift a claim with a missing name above "partial", nor lift a refusal.
     """
-    check = check_claim(claim, passages, question=question, earlier=earlier, draft=draft)
+    check = check_claim(claim, passages, question=question, earlier=earlier, draft=draft, names=names)
     if llm is None or not needs_model(check):
         return check, []
     block = prompts.evidence_block(passages, evidence_chars, question=strip_refs(claim))

@@ -157,6 +157,7 @@ self, question: str, **kw: Unpack[AskOptions]) -> AsyncIterator[AgentEvent]:
             scores=fin.scores,
             probs=fin.probs,
             calibration=fin.calibration,
+            exact=fin.exact,
             citations=fin.citations,
             evidence=list(state.get("evidence", [])),
             support=fin.support,

@@ -12,7 +12,8 @@ from typing_extensions import TypedDict
 
 Role = Literal["system", "user", "assistant"]
 Verdict = Literal["supported", "partial", "unsupported"]
-AnswerFormat = Literal["free", "yesno", "yesnomaybe", "choice"]
+AnswerFormat = Literal["free", "yesno", "yesnomaybe", "choice", "factoid", "list"]
+NAME_FORMATS = ("factoid", "list")  # answers that are names: ranked candidates / every item
 EvidenceKind = Literal["literature", "tool", "table"]
 SourceKind = Literal["index", "demo", "pubmed", "none"]
 PMID_PATTERN = r"^[0-9]+$"
@@ -38,7 +39,8 @@ class AskOptions(TypedDict, total=False):
     options: Mapping[str, str] | None
     """Multiple-choice options, letter -> text; the answer then carries ``choice``."""
     format: AnswerFormat | None
-    """free / yesno / yesnomaybe / choice; default: choice when options are given, else free."""
+    """free / yesno / yesnomaybe / choice / factoid (ranked names) / list (every name); default: choice when options
+    are given, else free."""
     history: Sequence[Message] | None
     """Earlier turns of a conversation (follow-up questions)."""
 
@@ -163,6 +165,9 @@ class Answer(BaseModel):
         default_factory=dict, description="Closed formats: option probabilities after agent.calibration"
     )
     calibration: str | None = Field(default=None, description="Closed formats: the calibration that chose the option")
+    exact: list[str] = Field(
+        default_factory=list, description="factoid: up to 5 candidate names, most likely first; list: every name found"
+    )
     citations: list[Citation] = Field(default_factory=list)
     evidence: list[Passage] = Field(default_factory=list, description="Passages the answer was written from")
     support: list[SentenceSupport] = Field(default_factory=list)

@@ -7,11 +7,11 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from biomedqa.agent.citations import NO_ANSWER, citations_for, refs_in, render, split_sentences
+from biomedqa.agent.citations import NO_ANSWER, citations_for, name_of, refs_in, render, split_sentences
 from biomedqa.agent.llm_io import node_event
 from biomedqa.agent.state import AgentState, Final, is_closed
 from biomedqa.deps import Deps
-from biomedqa.types import Citation, SentenceSupport
+from biomedqa.types import NAME_FORMATS, Citation, SentenceSupport
 
 
 def _kept(support: list[SentenceSupport], text: str) -> list[SentenceSupport]:
@@ -44,7 +44,7 @@ async def finalize(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
         options = state.get("options") or {}
         label = options.get(draft.choice, "")
         prefix = f"{draft.choice}. {label}".strip() if label else draft.choice
-    body = " ".join(sentences)
+    body = ("\n" if state.get("format") in NAME_FORMATS else " ").join(sentences)
     if not body and not draft.choice:
         body = NO_ANSWER
     text = f"{prefix} — {body}" if prefix and body else (prefix or body)
@@ -55,6 +55,7 @@ async def finalize(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
         citations=list(citations.values()),
         support=final_support,
         grounded=grounded if (support or final_support) else None,
+        exact=[name_of(s) for s in sentences] if state.get("format") in NAME_FORMATS else [],
         scores=draft.scores,
         probs=draft.probs,
         calibration=draft.calibration,

@@ -9,11 +9,11 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from biomedqa.agent import prompts
-from biomedqa.agent.citations import NO_ANSWER, trailing_refs
+from biomedqa.agent.citations import NO_ANSWER, name_lines, trailing_refs
 from biomedqa.agent.llm_io import call_llm, llm_event, node_event, score_choices
 from biomedqa.agent.state import AgentState, Draft, is_closed
 from biomedqa.deps import Deps
-from biomedqa.types import Message, TraceEvent
+from biomedqa.types import NAME_FORMATS, Message, TraceEvent
 
 YESNO = {"yesno": {"A": "yes", "B": "no"}, "yesnomaybe": {"A": "yes", "B": "no", "C": "maybe"}}
 
@@ -40,11 +40,17 @@ async def _free(state: AgentState, deps: Deps, runtime: Runtime[Deps]) -> tuple[
     if not evidence:
         return Draft(text=NO_ANSWER), []
     feedback = state.get("feedback", "")
-    user = prompts.ANSWER_FREE.format(
-        evidence=prompts.evidence_block(evidence, deps.settings.agent.evidence_chars, question=state["question"]),
-        question=state["question"],
-        feedback=f"\n{feedback}" if feedback else "",
-    )
+    fmt = state.get("format", "free")
+    block = prompts.evidence_block(evidence, deps.settings.agent.evidence_chars, question=state["question"])
+    extra = f"\n{feedback}" if feedback else ""
+    if fmt in NAME_FORMATS:
+        what, them, how = prompts.NAMES_HOW[fmt]
+        user = prompts.ANSWER_NAMES.format(
+            evidence=block, question=state["question"], what=what, them=them, how=how, feedback=extra
+        )
+        text, ev = await _stream_text(deps, runtime, prompts.chat(user, state.get("history", [])), 96)
+        return Draft(text=name_lines(text, 5 if fmt == "factoid" else 10) or NO_ANSWER), [ev]
+    user = prompts.ANSWER_FREE.format(evidence=block, question=state["question"], feedback=extra)
     text, ev = await _stream_text(
         deps, runtime, prompts.chat(user, state.get("history", [])), deps.settings.llm.max_tokens
     )

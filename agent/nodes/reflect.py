@@ -18,7 +18,7 @@ from biomedqa.agent.llm_io import node_event
 from biomedqa.agent.state import AgentState, is_closed
 from biomedqa.agent.verify import check_claim, defect, verify_claim
 from biomedqa.deps import Deps
-from biomedqa.types import SentenceSupport, TraceEvent
+from biomedqa.types import NAME_FORMATS, SentenceSupport, TraceEvent
 
 
 async def check_sentence(
@@ -28,7 +28,8 @@ async def check_sentence(
     evidence = state.get("evidence", [])
     refs = refs_in(sentence, len(evidence))
     ids = [evidence[n - 1].doc_id for n in refs]
-    bad = defect(sentence, question=state["question"], earlier=earlier)
+    names = state.get("format") in NAME_FORMATS
+    bad = defect(sentence, question=state["question"], earlier=earlier, names=names)
     if bad:
         return SentenceSupport(sentence=sentence, doc_ids=ids, verdict="unsupported", reason=bad), []
     if not refs:
@@ -43,6 +44,7 @@ async def check_sentence(
         earlier=earlier,
         draft=True,
         evidence_chars=deps.settings.agent.evidence_chars,
+        names=names,
     )
     if check.verdict == "unsupported":
         moved = recite(sentence, state, earlier, check.reason, skip=refs)
@@ -64,7 +66,8 @@ def recite(
     for n, passage in enumerate(evidence, 1):
         if n in skip:
             continue
-        check = check_claim(sentence, [passage], question=state["question"], earlier=earlier, draft=True)
+        check = check_claim(sentence, [passage], question=state["question"], earlier=earlier, draft=True,
+                            names=state.get("format") in NAME_FORMATS)
         if check.verdict == "supported":
             body = strip_refs(sentence)
             end = body[-1] if body[-1:] in ".!?" else "."

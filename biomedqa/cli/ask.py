@@ -69,7 +69,10 @@ def read_question(question: str) -> str:
 @click.option(
     "-O", "--option", "options", multiple=True, metavar="LETTER=TEXT", help="Answer options (multiple choice)."
 )
-@click.option("--format", "fmt", type=click.Choice(["free", "yesno", "yesnomaybe", "choice"]), default=None)
+@click.option(
+    "--format", "fmt", type=click.Choice(["free", "yesno", "yesnomaybe", "choice", "factoid", "list"]), default=None,
+    help="Answer shape: free text; yes/no(/maybe) or choice (calibrated option); factoid (ranked names) or list.",
+)
 @click.option("--hyde/--no-hyde", default=None, help="HyDE query expansion.")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
 @click.option(

@@ -76,3 +76,23 @@ def test_a_right_fact_under_the_wrong_marker_is_re_cited_not_dropped(deps: Deps)
     (kept,) = answer.support
     assert kept.verdict == "supported" and kept.reason.startswith("re-cited to [1]")
     assert [c.pmid for c in answer.citations] == ["28293123"]
+
+
+def test_factoid_and_list_formats_answer_with_checked_names(deps: Deps) -> None:
+    llm = ScriptedChatModel(
+        {
+            "Answer with only the name or number asked for": "1. IHC 22C3 [1]\n2. ihc 22c3 [1]\n3. Aliens [1]\n",
+            "Answer with only the names asked for": "- IHC 22C3 [1]\n- PD-L1 [1]",
+            "Does the evidence support": json.dumps({"verdict": "unsupported"}),
+            "better short keyword search query": json.dumps({"query": "pembrolizumab PD-L1"}),
+        }
+    )
+    agent = Agent(deps=Deps(deps.settings, llm=llm, retriever=ListRetriever([PEMBRO])))
+    factoid = agent.ask(QUESTION, format="factoid")
+    assert factoid.exact == ["IHC 22C3"]  # the repeat is dropped, the name no passage states is removed
+    assert factoid.text == "IHC 22C3 [PMID:28293123]." and factoid.grounded is True
+    listed = agent.ask(QUESTION, format="list")
+    assert listed.exact == ["IHC 22C3"] and listed.choice is None  # "PD-L1" only repeats the question's words
+    assert listed.text.splitlines() == ["IHC 22C3 [PMID:28293123]."]
+    reasons = [v["reason"] for e in listed.trace.of_kind("node") if e.name == "reflect" for v in e.data["verdicts"]]
+    assert any("restates the question" in r for r in reasons)
