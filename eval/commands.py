@@ -15,6 +15,7 @@ SUITES = {
     "calibration": "biomedqa.eval.runners.calibration:command",
     "verify": "biomedqa.eval.runners.verify:command",
     "ask-speed": "biomedqa.eval.runners.ask_speed:command",
+    "bioasq-qa": "biomedqa.eval.runners.bioasq_qa:command",
     "threads": "biomedqa.eval.runners.threads:command",
     "report": "biomedqa.eval.report:command",
     "scale": "biomedqa.eval.scale.runner:command",

@@ -65,7 +65,12 @@ def fit_files(rows: dict[str, list[dict[str, Any]]], *, model: str, folder: Path
 
 @click.group("calibrate")
 def calibrate_group() -> None:
-    """Fit and list calibration files for closed answers (options, yes/no): see agent.calibration."""
+    """Fit and list calibration files for closed answers (options, yes/no): see agent.calibration.
+
+    \b
+    Example:
+      biomedqa calibrate fit --subset pubmedqa-train
+    """
 
 
 @calibrate_group.command("fit")
@@ -111,7 +116,12 @@ def fit_command(subset: str, data: Path | None, modes: tuple[str, ...], limit: i
 @click.option("--json", "as_json", is_flag=True)
 @with_settings(ncbi=False)
 def show_command(as_json: bool, settings: Settings) -> None:
-    """List the calibration files ask can use: yours (BIOMEDQA_HOME/calibration), then the shipped ones."""
+    """List the calibration files ask can use: yours (BIOMEDQA_HOME/calibration), then the shipped ones.
+
+    \b
+    Example:
+      biomedqa calibrate show --json
+    """
     from biomedqa.agent.calibration import SHIPPED, FittedCalibrator
 
     found = []
