@@ -24,6 +24,7 @@ import click
 from biomedqa.agent import prompts
 from biomedqa.cli.options import with_settings
 from biomedqa.cli.output import echo_json
+from biomedqa.eval.paired import read_journal, run_budgeted, todo
 from biomedqa.settings import Settings
 from biomedqa.shared_data import shared_path
 from biomedqa.types import Answer
@@ -88,38 +89,24 @@ async def run(
     from biomedqa.api import Agent
     from biomedqa.deps import Deps
 
-    done = {(r["qid"], r["mode"]) for r in read_journal(journal)}
-    todo = [q for q in questions if any((q["qid"], m) not in done for m in MODES)]
-    if not todo:
+    if not todo(questions, MODES, journal):
         return 0
     deps = deps or Deps(settings)
     agent = Agent(deps=deps)
-    start, ran = time.perf_counter(), 0
+
+    async def answer(q: dict[str, Any], mode: str) -> dict[str, Any]:
+        if mode == "plain":
+            text, ids, secs = await plain(deps, q["question"])
+            return {"qid": q["qid"], "mode": "plain", "seconds": round(secs, 3), "text": text,
+                    "named": names_answer(text, q["answers"]), "retrieved": ids}  # fmt: skip
+        t0 = time.perf_counter()
+        got = await agent.aask(q["question"])
+        return agent_row(q, got, time.perf_counter() - t0)
+
     try:
-        with journal.open("a") as out:
-            for q in todo:
-                if time.perf_counter() - start > budget:
-                    break
-                if (q["qid"], "plain") not in done:
-                    text, ids, secs = await plain(deps, q["question"])
-                    row = {"qid": q["qid"], "mode": "plain", "seconds": round(secs, 3), "text": text,
-                           "named": names_answer(text, q["answers"]), "retrieved": ids}  # fmt: skip
-                    out.write(json.dumps(row) + "\n")
-                if (q["qid"], "agent") not in done:
-                    t0 = time.perf_counter()
-                    answer = await agent.aask(q["question"])
-                    out.write(json.dumps(agent_row(q, answer, time.perf_counter() - t0)) + "\n")
-                out.flush()
-                ran += 1
+        return await run_budgeted(questions, ("plain", "agent"), journal, budget, answer)
     finally:
         agent.close()
-    return ran
-
-
-def read_journal(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def _pct(values: list[float], p: float) -> float:

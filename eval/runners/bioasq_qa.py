@@ -27,9 +27,8 @@ import click
 from biomedqa.agent import prompts
 from biomedqa.agent.citations import name_lines, name_of, split_sentences
 from biomedqa.cli.options import with_settings
-from biomedqa.cli.output import echo_json
 from biomedqa.eval.metrics import mcnemar
-from biomedqa.eval.runners.ask_speed import read_journal
+from biomedqa.eval.paired import read_journal, run_budgeted, save_result, todo
 from biomedqa.settings import Settings
 from biomedqa.shared_data import shared_path
 
@@ -102,32 +101,24 @@ async def run(settings: Settings, questions: list[dict[str, Any]], journal: Path
     from biomedqa.api import Agent
     from biomedqa.deps import Deps
 
-    done = {(r["qid"], r["mode"]) for r in read_journal(journal)}
-    todo = [q for q in questions if any((q["qid"], m) not in done for m in MODES)]
-    if not todo:
+    if not todo(questions, MODES, journal):
         return 0
     deps = Deps(settings)
     agent = Agent(deps=deps)
-    start, ran = time.perf_counter(), 0
+
+    async def answer(q: dict[str, Any], mode: str) -> dict[str, Any]:
+        base = {"qid": q["qid"], "type": q["type"], "gold": q["gold"], "mode": mode}
+        if mode == "rag":
+            names, secs = await rag_names(deps, q)
+            return {**base, "names": names, "seconds": round(secs, 2)}
+        t0 = time.perf_counter()
+        got = await agent.aask(q["question"], format=q["type"])
+        return {**base, "names": got.exact, "text": got.text, "seconds": round(time.perf_counter() - t0, 2)}
+
     try:
-        with journal.open("a") as out:
-            for q in todo:
-                if time.perf_counter() - start > budget:
-                    break
-                base = {"qid": q["qid"], "type": q["type"], "gold": q["gold"]}
-                if (q["qid"], "rag") not in done:
-                    names, secs = await rag_names(deps, q)
-                    out.write(json.dumps({**base, "mode": "rag", "names": names, "seconds": round(secs, 2)}) + "\n")
-                if (q["qid"], "agent") not in done:
-                    t0 = time.perf_counter()
-                    answer = await agent.aask(q["question"], format=q["type"])
-                    out.write(json.dumps({**base, "mode": "agent", "names": answer.exact, "text": answer.text,
-                                          "seconds": round(time.perf_counter() - t0, 2)}) + "\n")
-                out.flush()
-                ran += 1
+        return await run_budgeted(questions, MODES, journal, budget, answer)
     finally:
         agent.close()
-    return ran
 
 
 def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -196,8 +187,4 @@ def command(n: int, types: tuple[str, ...], seed: int, budget: float, out: Path,
     ran = asyncio.run(run(settings, questions, journal, budget))
     result = {"seed": seed, "asked": n, "ran_now": ran, "model": settings.llm.model,
               "summary": summarize(read_journal(journal))}
-    (out / f"bioasq-qa-s{seed}-n{n}.json").write_text(json.dumps(result, indent=2))
-    if as_json:
-        echo_json(result)
-    else:
-        click.echo(markdown(result))
+    save_result(out, f"bioasq-qa-s{seed}-n{n}", result, markdown(result), as_json)

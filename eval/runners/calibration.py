@@ -13,7 +13,6 @@ k folds of the sample itself (``--folds``). Batch calibration runs in the sample
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -25,9 +24,9 @@ from biomedqa.agent import calibration as cal
 from biomedqa.agent import prompts
 from biomedqa.agent.choice import ChoiceCalibration
 from biomedqa.cli.options import with_settings
-from biomedqa.cli.output import echo_json
 from biomedqa.deps import Deps
 from biomedqa.eval.metrics import mcnemar
+from biomedqa.eval.paired import save_result
 from biomedqa.eval.runners.mirage import SUBSETS, journal_name, load_subset, model_tag, run_modes, stratified_sample
 from biomedqa.settings import Settings
 
@@ -218,11 +217,4 @@ def command(subset: str, limit: int | None, seed: int, fit_on: str | None, fit_l
       biomedqa eval calibration --subset pubmedqa --limit 300 --seed 1 --fit-on pubmedqa-train
     """
     result = asyncio.run(_run(settings, subset, limit, seed, fit_on, runs, folds, fit_limit))
-    out.mkdir(parents=True, exist_ok=True)
-    tag = f"{subset}-n{result['n']}-s{seed}-{model_tag(settings)}"
-    (out / f"{tag}.json").write_text(json.dumps(result, indent=2))
-    (out / f"{tag}.md").write_text(markdown(result))
-    if as_json:
-        echo_json(result)
-    else:
-        click.echo(markdown(result))
+    save_result(out, f"{subset}-n{result['n']}-s{seed}-{model_tag(settings)}", result, markdown(result), as_json)

@@ -21,9 +21,10 @@ import click
 
 from biomedqa.batch.journal import Journal
 from biomedqa.cli.options import with_settings
-from biomedqa.cli.output import echo_json, stderr_console
+from biomedqa.cli.output import stderr_console
 from biomedqa.deps import Deps
 from biomedqa.errors import ConfigError
+from biomedqa.eval.paired import save_result
 from biomedqa.settings import Settings
 from biomedqa.shared_data import shared_path
 from biomedqa.types import Answer
@@ -297,9 +298,4 @@ def command(
     journals = {mode: out / journal_name(settings, subset, model, mode) for mode in chosen}
     for mode, rows in asyncio.run(run_modes(settings, items, chosen, journals)).items():
         result["modes"][mode] = summarize(rows)
-    (out / f"{tag}.json").write_text(json.dumps(result, indent=2))
-    (out / f"{tag}.md").write_text(markdown(result))
-    if as_json:
-        echo_json(result)
-    else:
-        click.echo(markdown(result))
+    save_result(out, tag, result, markdown(result), as_json)
