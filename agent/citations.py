@@ -64,6 +64,7 @@ def trailing_refs(text: str) -> str:
     return " ".join(out)
 
 
+_NAME_SEP = re.compile(r"\s*[;,]\s+")  # "A, B" / "A; B" (not "2,3-bisphosphoglycerate")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
 
 
@@ -71,15 +72,21 @@ def name_lines(text: str, limit: int) -> str:
     """A factoid/list reply as one "Name [n]." line per distinct name (bullets and numbering dropped)."""
     out: list[str] = []
     seen: set[str] = set()
-    for line in text.splitlines():
-        line = _BULLET.sub("", line).strip().rstrip(".;,")
-        key = strip_refs(line).lower().strip(" .;,")
-        if not key or key in seen:
-            continue
-        seen.add(key)
-        out.append(f"{line}.")
-        if len(out) == limit:
-            break
+    for raw in text.splitlines():
+        raw = _BULLET.sub("", raw).strip().rstrip(".;,")
+        refs = " ".join(m.group(0) for m in REF_RX.finditer(raw))
+        parts = _NAME_SEP.split(strip_refs(raw).rstrip(".;,"))
+        if len(parts) > 1:  # "A, B and C [1]": one line per name, each keeping the line's markers
+            parts[-1:] = re.split(r"\s+and\s+", parts[-1])
+        for part in parts if len(parts) > 1 else [None]:
+            line = raw if part is None else f"{part.strip()} {refs}".strip()
+            key = strip_refs(line).lower().strip(" .;,")
+            if not key or key in seen:
+                continue
+            seen.add(key)
+            out.append(f"{line}.")
+            if len(out) == limit:
+                return "\n".join(out)
     return "\n".join(out)
 
 

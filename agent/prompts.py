@@ -33,7 +33,7 @@ ANSWER_NAMES = """Evidence:
 
 Question: {question}
 Answer with only the {what}, copied exactly as the evidence writes {them}: one per line, {how}. End each line \
-with the number of the evidence passage that states it, e.g. "IHC 22C3 [1]". No other words.{feedback}"""
+with the number of the evidence passage that states it, as in "name [2]". No other words.{feedback}"""
 NAMES_HOW = {
     "factoid": ("name or number asked for", "it", "most likely first, at most 5 candidates"),
     "list": ("names asked for", "them", "every one the evidence gives, at most 10"),

@@ -75,7 +75,7 @@ def defect(
             return "names nothing"
     elif len(words) < 2:
         return "has no subject (a bare list or fragment)"
-    if draft and body[:1].islower():
+    if draft and not names and body[:1].islower():
         return "has no subject (starts mid-sentence)"
     if question and not _polar_reply(question, body) and set(map(_stem, words)) <= set(
         map(_stem, content_words(question))

@@ -37,3 +37,13 @@ def test_render_drops_separators_between_markers() -> None:
     s = "Yes, CFTR is the gene mutated in cystic fibrosis. [1], [2]"
     assert render(s, [1, 2], EV) == "Yes, CFTR is the gene mutated in cystic fibrosis [PMID:111][gene:1080]."
     assert render("CFTR [1], [2] causes CF.", [1], EV) == "CFTR causes CF [PMID:111]."
+
+
+def test_name_lines_split_listed_names_and_keep_their_markers() -> None:
+    from biomedqa.agent.citations import name_lines
+
+    text = "1. dactinomycin, vincristine [1]\n2,3-DPG [2]\n- A; B and C [3]\nX and Y [4]\ndactinomycin [2]"
+    assert name_lines(text, 10).splitlines() == [
+        "dactinomycin [1].", "vincristine [1].", "2,3-DPG [2].", "A [3].", "B [3].", "C [3].", "X and Y [4].",
+    ]
+    assert name_lines(text, 2).splitlines() == ["dactinomycin [1].", "vincristine [1]."]
