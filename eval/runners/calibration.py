@@ -172,18 +172,18 @@ def _p(test: Mapping[str, float]) -> str:
 
 
 async def _run(settings: Settings, subset: str, limit: int | None, seed: int, fit_on: str | None, runs: Path,
-               folds: int, fit_limit: int | None = None) -> dict[str, Any]:
+               folds: int, fit_limit: int | None = None, modes: Sequence[str] = MODES) -> dict[str, Any]:
     model = model_tag(settings)
     deps = Deps(settings)
     try:
         items = stratified_sample(load_subset(subset), limit, seed)
-        journals = {m: runs / journal_name(settings, subset, model, m) for m in MODES}
-        rows = await run_modes(settings, items, list(MODES), journals, deps=deps)
+        journals = {m: runs / journal_name(settings, subset, model, m) for m in modes}
+        rows = await run_modes(settings, items, list(modes), journals, deps=deps)
         train: dict[str, list[Row]] | None = None
         if fit_on:
             train_items = load_subset(fit_on)[:fit_limit] if fit_limit else load_subset(fit_on)
-            train_journals = {m: runs / journal_name(settings, fit_on, model, m) for m in MODES}
-            train = await run_modes(settings, train_items, list(MODES), train_journals, deps=deps)
+            train_journals = {m: runs / journal_name(settings, fit_on, model, m) for m in modes}
+            train = await run_modes(settings, train_items, list(modes), train_journals, deps=deps)
         priors = await content_free_priors(deps, items[0]["options"])
     finally:
         deps.close()
@@ -201,6 +201,8 @@ async def _run(settings: Settings, subset: str, limit: int | None, seed: int, fi
               help="Fit the calibrator on this disjoint labelled set (else cross-fit over --folds).")
 @click.option("--fit-limit", type=int, default=None, help="Fit on the first N questions of --fit-on only.")
 @click.option("--folds", type=int, default=5, show_default=True)
+@click.option("--mode", "modes", type=click.Choice(MODES), multiple=True, default=MODES, show_default=True,
+              help="Prompt kinds: cot (no evidence), rag (retrieved evidence).")
 @click.option("--runs", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/mirage"),
               show_default=True, help="Where eval mirage keeps its per-question journals.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/calibration"),
@@ -209,12 +211,12 @@ async def _run(settings: Settings, subset: str, limit: int | None, seed: int, fi
 @click.option("--json", "as_json", is_flag=True)
 @with_settings(ncbi=False, index="retrieval.index")
 def command(subset: str, limit: int | None, seed: int, fit_on: str | None, fit_limit: int | None, folds: int,
-            runs: Path, out: Path, as_json: bool, settings: Settings) -> None:
+            modes: tuple[str, ...], runs: Path, out: Path, as_json: bool, settings: Settings) -> None:
     """Closed-answer accuracy, macro-F1 and yes-rate under each calibration (cot and rag log-probs).
 
     \b
     Example:
       biomedqa eval calibration --subset pubmedqa --limit 300 --seed 1 --fit-on pubmedqa-train
     """
-    result = asyncio.run(_run(settings, subset, limit, seed, fit_on, runs, folds, fit_limit))
+    result = asyncio.run(_run(settings, subset, limit, seed, fit_on, runs, folds, fit_limit, modes))
     save_result(out, f"{subset}-n{result['n']}-s{seed}-{model_tag(settings)}", result, markdown(result), as_json)
