@@ -7,6 +7,7 @@ only the sentences that pass, and the model judges the rest with a constrained v
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -28,7 +29,7 @@ async def check_sentence(
     evidence = state.get("evidence", [])
     refs = refs_in(sentence, len(evidence))
     ids = [evidence[n - 1].doc_id for n in refs]
-    names = state.get("format") in NAME_FORMATS
+    names = name_answer(sentence, state)
     bad = defect(sentence, question=state["question"], earlier=earlier, names=names)
     if bad:
         return SentenceSupport(sentence=sentence, doc_ids=ids, verdict="unsupported", reason=bad), []
@@ -53,6 +54,26 @@ async def check_sentence(
     return SentenceSupport(sentence=sentence, doc_ids=ids, verdict=check.verdict, reason=check.reason), events
 
 
+_WH_QUESTION = re.compile(r"^\s*(?:which|what|who|whom|where|name)\b", re.I)
+
+
+def name_answer(sentence: str, state: AgentState) -> bool:
+    """Whether the sentence is to be checked as a name: factoid/list formats, or a free-text draft that is
+    one bare name (a few words with letters) answering a which/what/who question ("Senktide [1]")."""
+    if state.get("format") in NAME_FORMATS:
+        return True
+    body = strip_refs(sentence).rstrip(".")
+    draft = state.get("draft")
+    return bool(
+        state.get("format", "free") == "free"
+        and _WH_QUESTION.match(state["question"])
+        and draft is not None
+        and len(split_sentences(draft.text)) == 1
+        and 0 < len(body.split()) <= 5
+        and re.search(r"[A-Za-z]{2}", body)
+    )
+
+
 def recite(
     sentence: str, state: AgentState, earlier: Sequence[str], why: str, skip: Sequence[int] = ()
 ) -> SentenceSupport | None:
@@ -67,7 +88,7 @@ def recite(
         if n in skip:
             continue
         check = check_claim(sentence, [passage], question=state["question"], earlier=earlier, draft=True,
-                            names=state.get("format") in NAME_FORMATS)
+                            names=name_answer(sentence, state))
         if check.verdict == "supported":
             body = strip_refs(sentence)
             end = body[-1] if body[-1:] in ".!?" else "."

@@ -96,3 +96,14 @@ def test_factoid_and_list_formats_answer_with_checked_names(deps: Deps) -> None:
     assert listed.text.splitlines() == ["IHC 22C3 [PMID:28293123]."]
     reasons = [v["reason"] for e in listed.trace.of_kind("node") if e.name == "reflect" for v in e.data["verdicts"]]
     assert any("restates the question" in r for r in reasons)
+
+
+def test_a_bare_name_answering_a_which_question_is_an_answer_but_a_bare_number_is_not(deps: Deps) -> None:
+    named = _agent(deps, "Dako [1]").ask(QUESTION)  # one word: a fragment in any longer draft
+    assert named.grounded is True and named.text == "Dako [PMID:28293123]"
+    number = _agent(deps, "22 [1]").ask(QUESTION)
+    assert "does not answer" in number.text
+    fragment_then_sentence = _agent(
+        deps, "Dako [1]. Dako's IHC 22C3 is the companion diagnostic test that assesses PD-L1 status [1]."
+    ).ask(QUESTION)
+    assert [s.verdict for s in fragment_then_sentence.support] == ["supported"]  # the fragment is refused
