@@ -46,6 +46,23 @@ async def _gene(run: Run, e: Entities, question: str) -> GenePick | None:
     return await pick_gene(run, [*e.ensembl, *e.symbols], e.entrez, e.organism, allow_unverified=loose)
 
 
+def _caveat(pick: GenePick) -> list[str]:
+    """A sentence saying the record is NCBI's best match only, when it does not list the name asked about."""
+    if pick.verified:
+        return []
+    return [f"{pick.term} is not a symbol or alias of that record; it is NCBI Gene's best match for the name "
+            f"[gene:{pick.record.gene_id}]."]
+
+
+async def _with_summary(run: Run, g: GeneRecord) -> GeneRecord:
+    """The record with its summary: a record read from efetch text has none, so its esummary is fetched."""
+    if g.summary:
+        return g
+    items = await run.items("gene_summary", {"gene_ids": [g.gene_id]})
+    full = [GeneRecord.model_validate(x) for x in items]
+    return next((x for x in full if x.gene_id == g.gene_id and x.summary), g)
+
+
 def _missing(what: str, e: Entities) -> IntentAnswer:
     names = ", ".join([*e.ensembl, *e.entrez, *e.symbols][:3]) or "the gene"
     return IntentAnswer(note=f"NCBI Gene has no {e.organism or 'Homo sapiens'} record matching {names} ({what}).")
@@ -59,7 +76,7 @@ async def alias_symbol(run: Run, e: Entities, question: str) -> IntentAnswer:
     same = pick.term.upper() == g.symbol.upper()
     first = (f"{g.symbol} is already the official symbol: {_gene_desc(g)} {tag}." if same else
              f"The official gene symbol for {pick.term} is {g.symbol}: {_gene_desc(g)} {tag}.")
-    return IntentAnswer(short=g.symbol, sentences=[first], cited=[f"gene:{g.gene_id}"],
+    return IntentAnswer(short=g.symbol, sentences=[first, *_caveat(pick)], cited=[f"gene:{g.gene_id}"],
                         note=organism_note(pick, e.organism))
 
 
@@ -80,7 +97,8 @@ async def gene_location(run: Run, e: Entities, question: str) -> IntentAnswer:
     if not chrom:
         return _missing("location", e)
     band = f", cytoband {g.map_location}" if g.map_location else ""
-    return IntentAnswer(short=f"chr{chrom}", sentences=[f"{g.symbol} is on chromosome {chrom}{band} {tag}."],
+    return IntentAnswer(short=f"chr{chrom}", sentences=[f"{g.symbol} is on chromosome {chrom}{band} {tag}.",
+                                                      *_caveat(pick)],
                         cited=[f"gene:{g.gene_id}"], note=organism_note(pick, e.organism))
 
 
@@ -88,10 +106,11 @@ async def gene_function(run: Run, e: Entities, question: str) -> IntentAnswer:
     pick = await _gene(run, e, question)
     if pick is None:
         return _missing("function", e)
-    g, tag = pick.record, f"[gene:{pick.record.gene_id}]"
+    g, tag = await _with_summary(run, pick.record), f"[gene:{pick.record.gene_id}]"
     what = g.summary or f"NCBI Gene gives no summary; its name is '{g.description}'."
     return IntentAnswer(short=f"{g.symbol}: {g.summary or g.description}", cited=[f"gene:{g.gene_id}"],
-                        sentences=[f"{_gene_desc(g)}: {what.rstrip('.')} {tag}."], note=organism_note(pick, e.organism))
+                        sentences=[f"{_gene_desc(g)}: {what.rstrip('.')} {tag}.", *_caveat(pick)],
+                        note=organism_note(pick, e.organism))
 
 
 async def protein_coding(run: Run, e: Entities, question: str) -> IntentAnswer:
@@ -101,7 +120,8 @@ async def protein_coding(run: Run, e: Entities, question: str) -> IntentAnswer:
     g, tag = pick.record, f"[gene:{pick.record.gene_id}]"
     verdict = "is a protein-coding gene" if g.protein_coding else "is not a protein-coding gene"
     return IntentAnswer(short="TRUE" if g.protein_coding else "NA", cited=[f"gene:{g.gene_id}"],
-                        sentences=[f"{g.symbol} {verdict}: NCBI Gene names it '{g.description}' {tag}."],
+                        sentences=[f"{g.symbol} {verdict}: NCBI Gene names it '{g.description}' {tag}.",
+                                   *_caveat(pick)],
                         note=organism_note(pick, e.organism))
 
 
@@ -143,7 +163,7 @@ async def snp_gene_function(run: Run, e: Entities, question: str) -> IntentAnswe
     g = GeneRecord.model_validate(items[0]) if items else None
     if g is None:
         pick = await pick_gene(run, s.genes[:1])
-        g = pick.record if pick else None
+        g = await _with_summary(run, pick.record) if pick else None
     first = f"{s.rsid} is in {s.genes[0]} [snp:{s.rsid}]."
     if g is None:
         return IntentAnswer(short=s.genes[0], sentences=[first], cited=[f"snp:{s.rsid}"], note=_SNP_NOTE)
@@ -197,7 +217,19 @@ def _blast(run: Run, short: str, what: str) -> IntentAnswer:
 
 
 async def sequence_alignment(run: Run, e: Entities, question: str) -> IntentAnswer:
-    return _blast(run, await recipes.human_alignment(run, e.sequences[0]), "The sequence aligns to the human genome at")
+    hit = recipes.placed_human_hit(await recipes._hits(run, e.sequences[0]))
+    if hit is None:
+        return IntentAnswer(note="Database: BLAST nt; no hit placed on a human chromosome.")
+    short, tag = recipes.alignment_answer(hit), f"[blast:{hit.accession}]"
+    if ":" in short:
+        return IntentAnswer(short=short, cited=[f"blast:{hit.accession}"], note="Database: BLAST nt (blastn).",
+                            sentences=[f"The sequence aligns to the human genome (GRCh38) at {short} {tag}."])
+    where = f", bases {hit.sbjct_start}-{hit.sbjct_end} of that record" if hit.sbjct_start else ""
+    return IntentAnswer(short=short, cited=[f"blast:{hit.accession}"], sentences=[
+        f"The sequence aligns to human chromosome {hit.chromosome}: best placed hit {hit.accession} "
+        f"({hit.title}){where} {tag}.",
+        "None of the BLAST hits is a GRCh38 reference chromosome, so no GRCh38 coordinates can be given."],
+        note="Database: BLAST nt (blastn).")
 
 
 async def sequence_organism(run: Run, e: Entities, question: str) -> IntentAnswer:
