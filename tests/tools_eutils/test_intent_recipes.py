@@ -92,3 +92,18 @@ async def test_gene_summary_reads_the_xml_esummary(toolbox: EutilsToolbox) -> No
     assert call.ok and call.result["items"][0]["symbol"] == "VBP1"
     assert call.result["items"][0]["summary"].startswith("The protein encoded by this gene interacts")
     assert call.result["items"][0]["organism"] == "Homo sapiens" and call.result["items"][0]["taxid"] == 9606
+
+
+async def test_omim_without_a_gene_entry_falls_back_to_a_labelled_gene_search(toolbox: EutilsToolbox) -> None:
+    # The recorded OMIM search for multiple system atrophy holds phenotype entries only (#146500 …).
+    got = await answer_from_tools("What are genes related to Multiple system atrophy?", toolbox, _no_model)
+    assert got is not None and got.intent == "disease_genes"
+    assert got.short.split(", ")[:2] == ["COQ2", "SNCA"] and len(got.short.split(", ")) <= 5
+    assert "OMIM lists no gene entry for Multiple system atrophy" in got.text and "[gene:27235]" in got.text
+    assert "not a curated list" in got.text
+
+
+async def test_omim_gene_entries_are_used_when_there_are_some(toolbox: EutilsToolbox) -> None:
+    got = await answer_by_intent("What are genes related to Currarino syndrome?", toolbox)
+    assert got is not None and got.answer.split(", ")[0] == "MNX1"
+    assert {c.tool for c in got.tool_calls} == {"omim_search"}

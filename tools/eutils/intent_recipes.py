@@ -183,12 +183,35 @@ async def _omim_genes(run: Run, e: Entities) -> tuple[str, list[OmimRecord]]:
 
 
 _OMIM_NOTE = "Database: OMIM (human)."
+_TEXT_NOTE = ("Database: NCBI Gene text search (human records), as OMIM gave no gene entry: genes whose records "
+              "mention the disease, not a curated list of causal genes.")
+
+
+def _no_omim(run: Run, disease: str) -> str:
+    failed = any(c.tool == "omim_search" and not c.ok for c in run.calls)
+    return f"OMIM could not be searched for {disease}" if failed else f"OMIM lists no gene entry for {disease}"
+
+
+async def _text_genes(run: Run, e: Entities, k: int = 5) -> tuple[str, list[GeneRecord]]:
+    """The first ``k`` live human records NCBI Gene's search returns for the disease name (OMIM had none)."""
+    for disease in e.diseases[:3]:
+        records = [GeneRecord.model_validate(g) for g in await run.items("gene_search", {"term": disease})]
+        human = list({r.symbol: r for r in records if r.is_human and not r.status and r.symbol}.values())[:k]
+        if human:
+            return disease, human
+    return (e.diseases[0] if e.diseases else ""), []
 
 
 async def disease_genes(run: Run, e: Entities, question: str) -> IntentAnswer:
     disease, entries = await _omim_genes(run, e)
     if not entries:
-        return IntentAnswer(note=f"OMIM has no gene entry for {disease or 'this disease'}.")
+        disease, found = await _text_genes(run, e)
+        if not found:
+            return IntentAnswer(note=f"Neither OMIM nor NCBI Gene has a gene for {disease or 'this disease'}.")
+        names = ", ".join(g.symbol for g in found)
+        return IntentAnswer(short=names, cited=[f"gene:{g.gene_id}" for g in found], note=_TEXT_NOTE, sentences=[
+            f"{_no_omim(run, disease)}; NCBI Gene's search for it returns {names} "
+            f"{''.join(f'[gene:{g.gene_id}]' for g in found)}."])
     best = list({x.symbols[0]: x for x in entries}.values())
     tags = "".join(f"[omim:{x.mim}]" for x in best)
     return IntentAnswer(short=", ".join(x.symbols[0] for x in best), cited=[f"omim:{x.mim}" for x in best],
@@ -199,6 +222,16 @@ async def disease_genes(run: Run, e: Entities, question: str) -> IntentAnswer:
 async def disease_gene_locations(run: Run, e: Entities, question: str) -> IntentAnswer:
     disease, entries = await _omim_genes(run, e)
     placed = list({x.symbols[0]: x for x in entries if x.locus}.values())
+    if not entries:
+        disease, found = await _text_genes(run, e)
+        mapped = [g for g in found if g.map_location]
+        if not mapped:
+            return IntentAnswer(note=f"Neither OMIM nor NCBI Gene places a gene for {disease or 'this disease'}.")
+        parts = ", ".join(f"{g.symbol} at {g.map_location} [gene:{g.gene_id}]" for g in mapped)
+        return IntentAnswer(short=", ".join(dict.fromkeys(g.map_location for g in mapped)), note=_TEXT_NOTE,
+                            cited=[f"gene:{g.gene_id}" for g in mapped],
+                            sentences=[f"{_no_omim(run, disease)}; the genes NCBI Gene's search for it "
+                                       f"returns lie at: {parts}."])
     if not placed:
         return IntentAnswer(note=f"OMIM has no placed gene entry for {disease or 'this disease'}.")
     parts = ", ".join(f"{x.symbols[0]} at {x.locus} [omim:{x.mim}]" for x in placed)
