@@ -43,6 +43,7 @@ def test_symbol_candidates_skip_scaffolding() -> None:
     ("Where are the genes for sialidosis located (cytoband)?", "disease_gene_locations"),
     ("what organism is this from: AGGGGCAGCAAACACCGGGACACACCCATTCGTGCACTAATCAG", "sequence_organism"),
     ("ENSG00000205403 -> symbol?", "alias_symbol"),
+    ("Which official symbol does ENSG00000205403 map to?", "alias_symbol"),
 ])
 async def test_rules_decide_without_a_model(question: str, intent: str) -> None:
     got = await classify(question)

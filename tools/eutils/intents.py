@@ -143,6 +143,9 @@ def _gene_intents(q: str, e: Entities) -> list[str]:
         out = ["alias_symbol"]
     if "alias_symbol" in out and len(out) > 1 and re.search(r"\b(?:formerly|previously|once|old|older)\b", q, _I):
         out.remove("alias_symbol")  # "where is the gene formerly called X": X is the entity, not the question
+    if "gene_location" in out and "alias_symbol" in out and re.search(r"\bsymbols?\b", q, _I) and \
+            all(w.lower().startswith("map") for w in LOC.findall(q)):
+        out.remove("gene_location")  # "which symbol does X map to": mapping names, not chromosomes
     return out
 
 
