@@ -74,6 +74,7 @@ async def run_questions(settings: Settings, items: list[dict[str, str]], llm: An
         for it in items:
             t0 = time.perf_counter()
             try:
+                # the intent route is ask's; the template chain (and its model loop) only takes what it cannot read
                 result = (await answer_by_intent(it["question"], toolbox)
                           or await answer_gene_question(it["question"], llm, toolbox))
                 pred, calls, task, err = result.answer, result.tool_calls, result.task, None

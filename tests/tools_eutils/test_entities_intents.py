@@ -43,6 +43,7 @@ def test_symbol_candidates_skip_scaffolding() -> None:
     ("Where are the genes for sialidosis located (cytoband)?", "disease_gene_locations"),
     ("what organism is this from: AGGGGCAGCAAACACCGGGACACACCCATTCGTGCACTAATCAG", "sequence_organism"),
     ("ENSG00000205403 -> symbol?", "alias_symbol"),
+    ("Which official symbol does ENSG00000205403 map to?", "alias_symbol"),
 ])
 async def test_rules_decide_without_a_model(question: str, intent: str) -> None:
     got = await classify(question)
@@ -79,3 +80,30 @@ def test_sequence_is_not_joined_with_following_words() -> None:
     assert extract(f"alignment of {seq} to human chromosomes?").sequences == [seq]
     assert extract("map the genes related to Spinal muscular atrophy to cytobands").diseases[0] == \
         "Spinal muscular atrophy"
+
+
+@pytest.mark.parametrize(("question", "disease", "intent"), [
+    ("Currarino syndrome: which gene(s)?", "Currarino syndrome", "disease_genes"),
+    ("Glycine N-methyltransferase deficiency - what gene?", "Glycine N-methyltransferase deficiency", "disease_genes"),
+    ("Currarino syndrome is caused by mutations in which gene?", "Currarino syndrome", "disease_genes"),
+    ("currarino syndrome which genes", "currarino syndrome", "disease_genes"),
+    ("Currarino syndrome genes", "Currarino syndrome", "disease_genes"),
+    ("Which gene, when mutated, leads to Currarino syndrome?", "Currarino syndrome", "disease_genes"),
+    ("Genetic cause of Currarino syndrome?", "Currarino syndrome", "disease_genes"),
+    ("Which genes should I sequence for a suspected case of Currarino syndrome?", "Currarino syndrome",
+     "disease_genes"),
+    ("Which chromosome bands are the Currarino syndrome genes on?", "Currarino syndrome", "disease_gene_locations"),
+    ("cytogenetic location of the Siddiqi syndrome gene", "Siddiqi syndrome", "disease_gene_locations"),
+    ("Siddiqi syndrome - where is the causal gene located?", "Siddiqi syndrome", "disease_gene_locations"),
+])
+async def test_a_disease_named_before_its_gene_word(question: str, disease: str, intent: str) -> None:
+    got = await classify(question)
+    assert got.entities.diseases[0] == disease and (got.intent, got.how) == (intent, "rules")
+
+
+@pytest.mark.parametrize("question", [
+    "What is the function of the BRCA1 gene?", "What does the TP53 gene do?",
+    "Which disease is caused by mutations in the MNX1 gene?",
+])
+async def test_a_gene_named_before_gene_is_no_disease(question: str) -> None:
+    assert (await classify(question)).intent not in ("disease_genes", "disease_gene_locations")

@@ -21,7 +21,7 @@ Sleep = Callable[[float], Awaitable[None]]
 LEADING_NAMES = {"Human": "Homo sapiens", "Mouse": "Mus musculus", "Zebrafish": "Danio rerio",
                  "Rat": "Rattus norvegicus", "Chicken": "Gallus gallus", "Yeast": "Saccharomyces cerevisiae"}
 CHROM = re.compile(r"\b(?:chromosome|linkage group)[:\s]+([0-9]{1,2}|[XYxy]|MT)(?=[pq\s,.;]|$)")
-FROM_CHROM = re.compile(r"\bfrom (?:chromosome )?([0-9]{1,2}|[XYxy]),")
+FROM_CHROM = re.compile(r"\bfrom (?:chromosome )?([0-9]{1,2}|[XYxy])(?:[pq][0-9.]*(?:-[pq]?[0-9.]+)?)?,")
 _ROW = re.compile(r"^(\S+)\s+(.*?)\s+([\d.]+)\s+([\de.+-]+)\s+(\d+)%\s*$")
 
 
@@ -63,7 +63,8 @@ class BlastHit(BaseModel):
 
     @property
     def chromosome(self) -> str | None:
-        """Chromosome named in the title ('chromosome 6q26-27' → '6', 'clone ... from 2' → '2')."""
+        """Chromosome named in the title ('chromosome 6q26-27' → '6', 'clone ... from 2' → '2',
+        'clone ... from 7p14-15' → '7')."""
         m = CHROM.search(self.title) or FROM_CHROM.search(self.title)
         return m.group(1).upper() if m else None
 

@@ -105,14 +105,16 @@ async def answer_gene_question(question: str, llm: ChatModel | None, toolbox: To
 
 
 async def answer_by_intent(question: str, toolbox: Toolbox) -> ToolAnswer | None:
-    """The closed intent set's answer (rules; ties by priority, no model), or None when it has none."""
+    """The closed intent set's answer (rules; ties by priority, no model), or None when no intent fits.
+
+    A question in the set whose records hold no answer gets ``answer=''``: that is what ``ask`` finds
+    too, so no other route may answer it instead (e.g. with a record of another organism).
+    """
     run = Run(toolbox)
     found = await classify(question)
     if found.intent is None:
         return None
     got = await INTENT_RECIPES[found.intent](run, found.entities, question)
-    if not got.short:
-        return None
     logger.info("gene chain: intent %s via %d calls -> %r", found.intent, len(run.calls), got.short[:60])
     return ToolAnswer(answer=got.short, tool_calls=run.calls, passages=run.passages(),
                       task=TASK_OF_INTENT.get(found.intent, found.intent))

@@ -32,7 +32,14 @@ from biomedqa.errors import NCBIError, NCBIResponseError
 from biomedqa.settings import NCBISettings
 from biomedqa.tools.eutils.body import ACCEPT_ENCODING, decoded_response, read_capped, retry_after
 from biomedqa.tools.eutils.keys import canonical_key
-from biomedqa.tools.eutils.parse import elink_links, esearch_result, esummary_docs, parse_json, parse_xml
+from biomedqa.tools.eutils.parse import (
+    elink_links,
+    esearch_result,
+    esummary_docs,
+    esummary_xml_docs,
+    parse_json,
+    parse_xml,
+)
 from biomedqa.tools.eutils.ratelimit import RateLimiter
 
 logger = logging.getLogger(__name__)
@@ -182,6 +189,10 @@ class EutilsClient:
         else:
             params.update(WebEnv=webenv, query_key=query_key)
         return esummary_docs(await self.json("esummary", params))
+
+    async def esummary_xml(self, db: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Summaries by uid in E-utilities' default XML format (fields lower-cased as in JSON mode)."""
+        return esummary_xml_docs(await self.xml("esummary", {"db": db, "id": ",".join(ids)}))
 
     async def efetch(self, db: str, ids: Sequence[str] = (), *, rettype: str | None = None,
                      retmode: str | None = None, webenv: str | None = None, query_key: str | None = None,

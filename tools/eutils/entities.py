@@ -53,21 +53,37 @@ _ORGANISM_WORDS: list[tuple[str, re.Pattern[str]]] = [
 # Phrases after which a disease name follows ("genes related to X", "what causes X").
 _DISEASE_LEADS = re.compile(
     r"(?:related|associated|linked|connected|implicated|involved|tied)\s+(?:to|with|in)\s+|"
+    r"\b(?:leads?|led|gives?\s+rise)\s+to\s+|"
     r"\b(?:behind|underlying|underlie|underlies|causing|cause|causes|for|of|in|about)\s+(?=\S)",
     re.I,
 )
 _DISEASE_STOP = re.compile(
-    r"\s*(?:\?|\(|\[|;|:|!|,\s*(?:and|please|thanks|i\b)|\s-\s|\bsit\b|\blocated\b|\blie\b|\bsit on\b|"
+    r"\s*(?:\?|\(|\[|;|:|!|,\s*(?:and|please|thanks|i\b)|\s-\s|\bgenes?\b|\bsit\b|\blocated\b|\blie\b|\bsit on\b|"
     r"\bmap(?:s|ped)?\b|\bfound\b|\bon which\b|\bon what\b|\band where\b|\band their\b|\bthanks\b|\bplease\b|"
     r"\bin the (?:human )?genome\b|\bcytobands?\b|\bchromosom\w*|\bare (?:there|they)\b|\bis it\b|\.\s|\.$|$)",
     re.I,
 )
-_DISEASE_WORDS = re.compile(
+# Words only a disease name ends in or contains (no abbreviations): what marks a disease named before "gene".
+DISEASE_NOUN = re.compile(
     r"syndrome|disease|deficiency|dystrophy|anemia|anaemia|acidosis|cancer|carcinoma|tumou?r|disorder|"
-    r"dysplasia|atrophy|myopathy|neuropathy|ataxia|sis\b|emia\b|itis\b|oma\b|pathy\b|plasia\b|trophy\b|"
-    r"type\s+[0-9ivx]+|\b[A-Z]{1,4}\d?[A-Z]?\b\s*$",
+    r"dysplasia|atrophy|myopathy|neuropathy|ataxia|sis\b|emia\b|itis\b|oma\b|pathy\b|plasia\b|trophy\b",
     re.I,
 )
+_DISEASE_WORDS = re.compile(DISEASE_NOUN.pattern + r"|type\s+[0-9ivx]+|\b[A-Z]{1,4}\d?[A-Z]?\b\s*$", re.I)
+# A disease named first, then the question ("Currarino syndrome: which genes?", "X - what gene?",
+# "X is caused by mutations in which gene?", "X which genes").
+_DISEASE_FIRST = re.compile(
+    r"^\s*(?:the\s+)?([^:?!;,]{3,120}?)\s*(?::|\s[-\u2013\u2014]+\s|,|"
+    r"\s+(?:is|are)\s+(?:caused|due|linked|associated|related|inherited)\b|\s+(?=(?:which|what|where)\b))", re.I)
+_NOT_DISEASE_START = re.compile(
+    r"(?:what|which|where|how|why|who|whose|is|are|does|do|can|could|list|name|tell|give|show|find|map|"
+    r"i|i'm|im|my|we|our|please|hey|hi|quick)\b", re.I)
+# A disease named right before "gene(s)" ("the Currarino syndrome genes", "GNMT deficiency gene location").
+_BEFORE_GENE = re.compile(r"((?:[\w'/.\-]+\s+){0,7}?[\w'/.\-]*(?:" + DISEASE_NOUN.pattern + r")[\w\-]*"
+                          r"(?:\s+(?:type\s+)?(?:\d{1,2}[A-Z]?|[IVX]{1,4}))?)\s+genes?\b", re.I)
+_SCAFFOLD = frozenset(
+    "the a an are is was which what where do does of for to in on about my our your their these those known main "
+    "key candidate causal responsible all any".split())
 
 
 class Entities(BaseModel):
@@ -134,13 +150,30 @@ def disease_candidates(question: str) -> list[str]:
         rest = q[m.end():]
         stop = _DISEASE_STOP.search(rest)
         phrase = rest[: stop.start()] if stop else rest
-        phrase = re.sub(r"^(?:the|a|an|patients with|people with|familial forms of)\s+", "", phrase.strip(), flags=re.I)
+        phrase = re.sub(r"^(?:(?:a\s+)?(?:suspected\s+|possible\s+)?cases?\s+of|the|a|an|of|patients with|people with|"
+                        r"familial forms of)\s+", "", phrase.strip(), flags=re.I)
         phrase = re.sub(r"(?:\s+(?:is|are|was|were|to|in|on|of|for|with|into))+$", "", phrase).strip(" .,'\"")
         if 3 <= len(phrase) <= 120 and not re.match(r"(?:genes?|it|this|that|them|humans?|the genome|which|what|"
                                                      r"older|newer|papers?|literature|my|our|your)\b", phrase, re.I):
             found.append(phrase)
+    found += _named_before_gene(q)
     ranked = sorted(dict.fromkeys(found), key=lambda p: (0 if _DISEASE_WORDS.search(p) else 1, -len(p)))
     return ranked
+
+
+def _named_before_gene(q: str) -> list[str]:
+    """Disease names that come before the question's 'gene' ('X: which genes?', 'the X genes')."""
+    out: list[str] = []
+    first = _DISEASE_FIRST.match(q)
+    if first and DISEASE_NOUN.search(first.group(1)) and not _NOT_DISEASE_START.match(first.group(1)):
+        out.append(first.group(1).strip(" .,'\""))
+    for m in _BEFORE_GENE.finditer(q):
+        words = m.group(1).split()
+        cut = max((i + 1 for i, w in enumerate(words) if w.lower() in _SCAFFOLD), default=0)
+        phrase = " ".join(words[cut:]).strip(" .,'\"")
+        if len(phrase) >= 3 and DISEASE_NOUN.search(phrase):
+            out.append(phrase)
+    return out
 
 
 def organism_named(question: str) -> str | None:

@@ -8,6 +8,7 @@ it is an Ensembl/Entrez id NCBI resolved; that is how entity extraction avoids g
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
@@ -32,6 +33,16 @@ class GenePick(BaseModel):
 def _match(r: GeneRecord, term: str) -> int:
     t = term.strip().upper()
     return 0 if r.symbol.upper() == t else 1 if t in {a.upper() for a in r.aliases} else 2
+
+
+def fragment_only(r: GeneRecord, term: str) -> bool:
+    """NCBI matched a piece of a compound name, not the name: one of the term's parts split at '-' or '.' (with
+    a letter) is the record's symbol, an alias or a word of its name. RP11-17A4.3 finds the RP11 locus,
+    CTB-180A7.6 finds CTBS (alias CTB), CTD-2272D18.2 finds 'CTD small phosphatase 1'."""
+    whole = term.strip().upper()
+    parts = {p.upper() for p in re.split(r"[-.]", whole) if len(p) >= 2 and re.search(r"[A-Z]", p)} - {whole}
+    names = {n.upper() for n in [r.symbol, *r.aliases]} | {w.upper() for w in re.findall(r"[\w\-]+", r.description)}
+    return bool(parts & names)
 
 
 def _annotation(r: GeneRecord) -> int:
@@ -64,7 +75,8 @@ async def pick_gene(run: Run, terms: Sequence[str], ids: Sequence[str] = (), org
         ids: NCBI Gene ids the question wrote out.
         organism: a scientific name the question named; None assumes Homo sapiens.
         allow_unverified: fall back to the best record of the first term even when no record has it as
-            symbol or alias (clone names such as RP11-17A4.3, which Gene only lists in other fields).
+            symbol or alias (clone names such as LA16c-329F2.2, which Gene only lists in other fields); never a
+            record that only carries a piece of the name (:func:`fragment_only`).
     """
     org = organism or HUMAN
     assumed = organism is None
@@ -82,7 +94,8 @@ async def pick_gene(run: Run, terms: Sequence[str], ids: Sequence[str] = (), org
         is_id = term.upper().startswith("ENS")
         if is_id or _match(best, term) < 2:
             return GenePick(term=term, record=best, verified=True, organism=org, assumed=assumed)
-        first = first or GenePick(term=term, record=best, verified=False, organism=org, assumed=assumed)
+        if not fragment_only(best, term):
+            first = first or GenePick(term=term, record=best, verified=False, organism=org, assumed=assumed)
     return first if allow_unverified else None
 
 

@@ -2,7 +2,7 @@
 
 Call shapes follow GeneGPT's (esearch ``retmax=5`` for genes, ``20`` for OMIM, ``sort=relevance``),
 so its recorded responses replay them. A gene summary that is missing or unusable falls back to
-efetch's text format.
+efetch's text format, then to the XML esummary.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def read_records(build: Callable[[str, dict[str, Any]], R], docs: dict[str, dict
 
 
 async def gene_summaries(client: EutilsClient, ids: Sequence[str]) -> list[GeneRecord]:
-    """Gene records for NCBI Gene ids (esummary, falling back to efetch text)."""
+    """Gene records for NCBI Gene ids (JSON esummary, falling back to efetch text, then to XML esummary)."""
     ids = [str(i) for i in ids if str(i).strip()]
     if not ids:
         return []
@@ -61,6 +61,12 @@ async def gene_summaries(client: EutilsClient, ids: Sequence[str]) -> list[GeneR
         records = genes_from_efetch_text(body.decode("utf-8", "replace"))
         if records:
             return _in_order(records, ids)
+    try:  # last: the XML esummary (E-utilities' default format), which also carries the summary
+        records = read_records(gene_from_summary, await client.esummary_xml("gene", ids))
+        if records and all(r.symbol for r in records):
+            return _in_order(records, ids)
+    except NCBIError as e:
+        logger.info("esummary gene XML failed (%s)", e.message)
     raise NCBIError(f"no gene records could be read for ids {','.join(ids[:5])}.", hint="Retry later.")
 
 

@@ -46,6 +46,23 @@ async def _gene(run: Run, e: Entities, question: str) -> GenePick | None:
     return await pick_gene(run, [*e.ensembl, *e.symbols], e.entrez, e.organism, allow_unverified=loose)
 
 
+def _caveat(pick: GenePick) -> list[str]:
+    """A sentence saying the record is NCBI's best match only, when it does not list the name asked about."""
+    if pick.verified:
+        return []
+    return [f"{pick.term} is not a symbol or alias of that record; it is NCBI Gene's best match for the name "
+            f"[gene:{pick.record.gene_id}]."]
+
+
+async def _with_summary(run: Run, g: GeneRecord) -> GeneRecord:
+    """The record with its summary: a record read from efetch text has none, so its esummary is fetched."""
+    if g.summary:
+        return g
+    items = await run.items("gene_summary", {"gene_ids": [g.gene_id]})
+    full = [GeneRecord.model_validate(x) for x in items]
+    return next((x for x in full if x.gene_id == g.gene_id and x.summary), g)
+
+
 def _missing(what: str, e: Entities) -> IntentAnswer:
     names = ", ".join([*e.ensembl, *e.entrez, *e.symbols][:3]) or "the gene"
     return IntentAnswer(note=f"NCBI Gene has no {e.organism or 'Homo sapiens'} record matching {names} ({what}).")
@@ -59,7 +76,7 @@ async def alias_symbol(run: Run, e: Entities, question: str) -> IntentAnswer:
     same = pick.term.upper() == g.symbol.upper()
     first = (f"{g.symbol} is already the official symbol: {_gene_desc(g)} {tag}." if same else
              f"The official gene symbol for {pick.term} is {g.symbol}: {_gene_desc(g)} {tag}.")
-    return IntentAnswer(short=g.symbol, sentences=[first], cited=[f"gene:{g.gene_id}"],
+    return IntentAnswer(short=g.symbol, sentences=[first, *_caveat(pick)], cited=[f"gene:{g.gene_id}"],
                         note=organism_note(pick, e.organism))
 
 
@@ -80,7 +97,8 @@ async def gene_location(run: Run, e: Entities, question: str) -> IntentAnswer:
     if not chrom:
         return _missing("location", e)
     band = f", cytoband {g.map_location}" if g.map_location else ""
-    return IntentAnswer(short=f"chr{chrom}", sentences=[f"{g.symbol} is on chromosome {chrom}{band} {tag}."],
+    return IntentAnswer(short=f"chr{chrom}", sentences=[f"{g.symbol} is on chromosome {chrom}{band} {tag}.",
+                                                      *_caveat(pick)],
                         cited=[f"gene:{g.gene_id}"], note=organism_note(pick, e.organism))
 
 
@@ -88,10 +106,11 @@ async def gene_function(run: Run, e: Entities, question: str) -> IntentAnswer:
     pick = await _gene(run, e, question)
     if pick is None:
         return _missing("function", e)
-    g, tag = pick.record, f"[gene:{pick.record.gene_id}]"
+    g, tag = await _with_summary(run, pick.record), f"[gene:{pick.record.gene_id}]"
     what = g.summary or f"NCBI Gene gives no summary; its name is '{g.description}'."
     return IntentAnswer(short=f"{g.symbol}: {g.summary or g.description}", cited=[f"gene:{g.gene_id}"],
-                        sentences=[f"{_gene_desc(g)}: {what.rstrip('.')} {tag}."], note=organism_note(pick, e.organism))
+                        sentences=[f"{_gene_desc(g)}: {what.rstrip('.')} {tag}.", *_caveat(pick)],
+                        note=organism_note(pick, e.organism))
 
 
 async def protein_coding(run: Run, e: Entities, question: str) -> IntentAnswer:
@@ -101,7 +120,8 @@ async def protein_coding(run: Run, e: Entities, question: str) -> IntentAnswer:
     g, tag = pick.record, f"[gene:{pick.record.gene_id}]"
     verdict = "is a protein-coding gene" if g.protein_coding else "is not a protein-coding gene"
     return IntentAnswer(short="TRUE" if g.protein_coding else "NA", cited=[f"gene:{g.gene_id}"],
-                        sentences=[f"{g.symbol} {verdict}: NCBI Gene names it '{g.description}' {tag}."],
+                        sentences=[f"{g.symbol} {verdict}: NCBI Gene names it '{g.description}' {tag}.",
+                                   *_caveat(pick)],
                         note=organism_note(pick, e.organism))
 
 
@@ -143,7 +163,7 @@ async def snp_gene_function(run: Run, e: Entities, question: str) -> IntentAnswe
     g = GeneRecord.model_validate(items[0]) if items else None
     if g is None:
         pick = await pick_gene(run, s.genes[:1])
-        g = pick.record if pick else None
+        g = await _with_summary(run, pick.record) if pick else None
     first = f"{s.rsid} is in {s.genes[0]} [snp:{s.rsid}]."
     if g is None:
         return IntentAnswer(short=s.genes[0], sentences=[first], cited=[f"snp:{s.rsid}"], note=_SNP_NOTE)
@@ -163,12 +183,35 @@ async def _omim_genes(run: Run, e: Entities) -> tuple[str, list[OmimRecord]]:
 
 
 _OMIM_NOTE = "Database: OMIM (human)."
+_TEXT_NOTE = ("Database: NCBI Gene text search (human records), as OMIM gave no gene entry: genes whose records "
+              "mention the disease, not a curated list of causal genes.")
+
+
+def _no_omim(run: Run, disease: str) -> str:
+    failed = any(c.tool == "omim_search" and not c.ok for c in run.calls)
+    return f"OMIM could not be searched for {disease}" if failed else f"OMIM lists no gene entry for {disease}"
+
+
+async def _text_genes(run: Run, e: Entities, k: int = 5) -> tuple[str, list[GeneRecord]]:
+    """The first ``k`` live human records NCBI Gene's search returns for the disease name (OMIM had none)."""
+    for disease in e.diseases[:3]:
+        records = [GeneRecord.model_validate(g) for g in await run.items("gene_search", {"term": disease})]
+        human = list({r.symbol: r for r in records if r.is_human and not r.status and r.symbol}.values())[:k]
+        if human:
+            return disease, human
+    return (e.diseases[0] if e.diseases else ""), []
 
 
 async def disease_genes(run: Run, e: Entities, question: str) -> IntentAnswer:
     disease, entries = await _omim_genes(run, e)
     if not entries:
-        return IntentAnswer(note=f"OMIM has no gene entry for {disease or 'this disease'}.")
+        disease, found = await _text_genes(run, e)
+        if not found:
+            return IntentAnswer(note=f"Neither OMIM nor NCBI Gene has a gene for {disease or 'this disease'}.")
+        names = ", ".join(g.symbol for g in found)
+        return IntentAnswer(short=names, cited=[f"gene:{g.gene_id}" for g in found], note=_TEXT_NOTE, sentences=[
+            f"{_no_omim(run, disease)}; NCBI Gene's search for it returns {names} "
+            f"{''.join(f'[gene:{g.gene_id}]' for g in found)}."])
     best = list({x.symbols[0]: x for x in entries}.values())
     tags = "".join(f"[omim:{x.mim}]" for x in best)
     return IntentAnswer(short=", ".join(x.symbols[0] for x in best), cited=[f"omim:{x.mim}" for x in best],
@@ -179,6 +222,16 @@ async def disease_genes(run: Run, e: Entities, question: str) -> IntentAnswer:
 async def disease_gene_locations(run: Run, e: Entities, question: str) -> IntentAnswer:
     disease, entries = await _omim_genes(run, e)
     placed = list({x.symbols[0]: x for x in entries if x.locus}.values())
+    if not entries:
+        disease, found = await _text_genes(run, e)
+        mapped = [g for g in found if g.map_location]
+        if not mapped:
+            return IntentAnswer(note=f"Neither OMIM nor NCBI Gene places a gene for {disease or 'this disease'}.")
+        parts = ", ".join(f"{g.symbol} at {g.map_location} [gene:{g.gene_id}]" for g in mapped)
+        return IntentAnswer(short=", ".join(dict.fromkeys(g.map_location for g in mapped)), note=_TEXT_NOTE,
+                            cited=[f"gene:{g.gene_id}" for g in mapped],
+                            sentences=[f"{_no_omim(run, disease)}; the genes NCBI Gene's search for it "
+                                       f"returns lie at: {parts}."])
     if not placed:
         return IntentAnswer(note=f"OMIM has no placed gene entry for {disease or 'this disease'}.")
     parts = ", ".join(f"{x.symbols[0]} at {x.locus} [omim:{x.mim}]" for x in placed)
@@ -197,7 +250,19 @@ def _blast(run: Run, short: str, what: str) -> IntentAnswer:
 
 
 async def sequence_alignment(run: Run, e: Entities, question: str) -> IntentAnswer:
-    return _blast(run, await recipes.human_alignment(run, e.sequences[0]), "The sequence aligns to the human genome at")
+    hit = recipes.placed_human_hit(await recipes._hits(run, e.sequences[0]))
+    if hit is None:
+        return IntentAnswer(note="Database: BLAST nt; no hit placed on a human chromosome.")
+    short, tag = recipes.alignment_answer(hit), f"[blast:{hit.accession}]"
+    if ":" in short:
+        return IntentAnswer(short=short, cited=[f"blast:{hit.accession}"], note="Database: BLAST nt (blastn).",
+                            sentences=[f"The sequence aligns to the human genome (GRCh38) at {short} {tag}."])
+    where = f", bases {hit.sbjct_start}-{hit.sbjct_end} of that record" if hit.sbjct_start else ""
+    return IntentAnswer(short=short, cited=[f"blast:{hit.accession}"], sentences=[
+        f"The sequence aligns to human chromosome {hit.chromosome}: best placed hit {hit.accession} "
+        f"({hit.title}){where} {tag}.",
+        "None of the BLAST hits is a GRCh38 reference chromosome, so no GRCh38 coordinates can be given."],
+        note="Database: BLAST nt (blastn).")
 
 
 async def sequence_organism(run: Run, e: Entities, question: str) -> IntentAnswer:

@@ -17,7 +17,7 @@ from typing import Literal, get_args
 from pydantic import BaseModel, Field, JsonValue, create_model
 
 from biomedqa.interfaces import ChatModel
-from biomedqa.tools.eutils.entities import Entities, extract
+from biomedqa.tools.eutils.entities import DISEASE_NOUN, Entities, extract
 from biomedqa.types import Message
 
 logger = logging.getLogger(__name__)
@@ -65,6 +65,11 @@ DISEASE_Q = re.compile(r"\bgenes?\b|\bloci\b|\blocus\b|\bcaus\w*|\bunderl\w*|\bb
 DISEASE_LINK = re.compile(r"\bgenes?\b[^?]{0,40}\b(?:related|associated|linked|connected|implicated|involved|tied|"
                           r"behind|underlying|responsible|for|of|causing|cause|in)\b|\b(?:cause|causes|causing|underl\w*|"
                           r"behind)\b", _I)
+# "which genes", "…genes?", "causal gene", "X is caused by": a link to a disease the question names
+# before its gene word; it counts only when a disease candidate reads as a disease name (DISEASE_NOUN).
+GENE_NAMED = re.compile(r"\b(?:which|what)\s+genes?\b|\bgenes?\s*(?:\(s\))?\s*(?:[?.!:,\-\u2013\u2014]|$)|"
+                        r"\b(?:causal|causative|responsible|culprit|disease|underlying|known)\s+genes?\b|"
+                        r"\b(?:is|are)\s+caused\s+by\b|(?:" + DISEASE_NOUN.pattern + r")\w*\s+genes?\b", _I)
 YESNO = re.compile(r"^\s*(?:is|are|does|do|can|could|was|were|has|have)\b", _I)
 LITERATURE = re.compile(
     r"\b(?:find|show|list|give|cite|search|summari[sz]e|recent|any|latest|what do|according to)\b[^.?]{0,40}"
@@ -138,6 +143,9 @@ def _gene_intents(q: str, e: Entities) -> list[str]:
         out = ["alias_symbol"]
     if "alias_symbol" in out and len(out) > 1 and re.search(r"\b(?:formerly|previously|once|old|older)\b", q, _I):
         out.remove("alias_symbol")  # "where is the gene formerly called X": X is the entity, not the question
+    if "gene_location" in out and "alias_symbol" in out and re.search(r"\bsymbols?\b", q, _I) and \
+            all(w.lower().startswith("map") for w in LOC.findall(q)):
+        out.remove("gene_location")  # "which symbol does X map to": mapping names, not chromosomes
     return out
 
 
@@ -150,7 +158,8 @@ def rule_intents(question: str, e: Entities) -> list[str]:
         return _sequence_intents(q)
     if e.rsids:
         return _snp_intents(q)
-    wants_genes = bool(e.diseases) and DISEASE_Q.search(q) and DISEASE_LINK.search(q)
+    linked = DISEASE_LINK.search(q) or (GENE_NAMED.search(q) and any(DISEASE_NOUN.search(d) for d in e.diseases))
+    wants_genes = bool(e.diseases) and DISEASE_Q.search(q) and linked
     if wants_genes and not CODING.search(q) and not (e.symbols and SYMBOL.search(q)):
         return ["disease_gene_locations"] if LOC.search(q) else ["disease_genes"]
     if e.gene_like:

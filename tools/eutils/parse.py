@@ -184,6 +184,26 @@ def esummary_docs(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {u: res[u] for u in uids if isinstance(res.get(u), dict)}
 
 
+def _lower_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k).lower(): _lower_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_lower_keys(v) for v in value]
+    return str(value) if isinstance(value, str) else value
+
+
+def esummary_xml_docs(rec: Any) -> dict[str, dict[str, Any]]:
+    """Summaries by uid from an esummary XML document (``DocumentSummarySet``, E-utilities' default format),
+    with the field names lower-cased as in JSON mode (``Summary`` → ``summary``)."""
+    docs = ((rec or {}).get("DocumentSummarySet") or {}).get("DocumentSummary") or [] if isinstance(rec, dict) else []
+    out: dict[str, dict[str, Any]] = {}
+    for d in docs if isinstance(docs, list) else []:
+        uid = str(getattr(d, "attributes", {}).get("uid", "") or "")
+        if uid.isdigit() and isinstance(d, dict):
+            out[uid] = {"uid": uid, **_lower_keys(d)}
+    return out
+
+
 def elink_links(data: dict[str, Any], db: str) -> dict[str, list[str]]:
     """Linked ids by link name from an elink JSON body."""
     out: dict[str, list[str]] = {}

@@ -134,16 +134,37 @@ def _top(hits: list[BlastHit], slack: float = 0.02) -> list[BlastHit]:
     return [h for h in hits if (h.bits or 0.0) >= best * (1 - slack)] or hits
 
 
-async def human_alignment(run: Run, seq: str) -> str:
-    hits = await _hits(run, seq)
+# NCBI's title of a GRCh38 reference chromosome ("Homo sapiens chromosome 15, GRCh38.p14 Primary Assembly"):
+# only on such a record are a hit's subject positions GRCh38 chromosome coordinates.
+GRCH38_CHROMOSOME = re.compile(r"\bchromosome (?:[0-9]{1,2}|X|Y|MT), GRCh38(?:\.p\d+)? Primary Assembly\b")
+
+
+def placed_human_hit(hits: list[BlastHit]) -> BlastHit | None:
+    """The best hit placed on a human chromosome (Homo sapiens first, then a synthetic construct), one with
+    subject positions first."""
     placed = [h for h in hits if h.chromosome and h.chromosome in HUMAN_CHROMOSOMES]
     human = [h for h in placed if h.organism == "Homo sapiens"] or \
             [h for h in placed if h.organism == "synthetic construct"]
-    if not human:
-        return ""
-    h = next((x for x in human if x.sbjct_start), human[0])
-    lo, hi = sorted((h.sbjct_start or 0, h.sbjct_end or 0))
-    return f"chr{h.chromosome}:{lo}-{hi}" if h.sbjct_start else f"chr{h.chromosome}"
+    return next((x for x in human if x.sbjct_start), human[0] if human else None)
+
+
+def on_grch38(hit: BlastHit) -> bool:
+    """The hit is a GRCh38 reference chromosome, so its subject positions are chromosome coordinates."""
+    return bool(GRCH38_CHROMOSOME.search(hit.title))
+
+
+def alignment_answer(hit: BlastHit) -> str:
+    """``chrN:start-end`` on a GRCh38 chromosome record; else ``chrN`` alone: positions on a clone, a
+    RefSeqGene or another assembly (CHM13, HG002) are no GRCh38 coordinates."""
+    if hit.sbjct_start and on_grch38(hit):
+        lo, hi = sorted((hit.sbjct_start, hit.sbjct_end or hit.sbjct_start))
+        return f"chr{hit.chromosome}:{lo}-{hi}"
+    return f"chr{hit.chromosome}"
+
+
+async def human_alignment(run: Run, seq: str) -> str:
+    hit = placed_human_hit(await _hits(run, seq))
+    return alignment_answer(hit) if hit else ""
 
 
 async def species(run: Run, seq: str) -> str:
