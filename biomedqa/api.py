@@ -74,6 +74,9 @@ class Agent:
         >>> with Agent("fast") as agent:                       # doctest: +SKIP
         ...     answer = agent.ask("Is CFTR the gene mutated in cystic fibrosis?")
         ...     print(answer.text, answer.pmids)
+
+    Raises:
+        ConfigError: settings no run can use, found at construction (a replay set that cannot be loaded).
     """
 
     def __init__(self, settings: MaybeSettings = None, *, deps: Deps | None = None) -> None:
@@ -81,6 +84,7 @@ class Agent:
 
         self.settings = deps.settings if deps is not None else get_settings(settings)
         self.deps = deps if deps is not None else Deps(self.settings)
+        self.deps.check()  # an unloadable replay set is one ConfigError here, not a miss on every request
         self.graph = build_graph()
 
     # -- validation ----------------------------------------------------------------------

@@ -121,6 +121,22 @@ class Deps:
             return False
         return True
 
+    def check(self) -> None:
+        """Fail at start-up, not on every request, on settings no run can use: today an unloadable replay set.
+
+        Cheap: the recordings of ``ncbi.replay`` are resolved and read (cached for the toolbox built later);
+        nothing else loads. An injected ``eutils`` is not checked.
+
+        Raises:
+            ConfigError: a replay alias without the shared data, a missing file, or a file that is not a recording.
+            StorageError: a recording that cannot be read.
+        """
+        ncbi = self.settings.ncbi
+        if ncbi.replay and "eutils" not in self.__dict__:
+            from biomedqa.tools.eutils.replay import check_recordings
+
+            check_recordings(list(ncbi.replay), offline=ncbi.offline)
+
     def built(self, name: str) -> bool:
         return name in self.__dict__
 

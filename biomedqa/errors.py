@@ -31,6 +31,18 @@ class ModelNotFoundError(ConfigError):
     """A model name or path that cannot be resolved to weights on this machine."""
 
 
+class SharedDataMissingError(ConfigError):
+    """The public evaluation data (``$BIOMEDQA_SHARED_DATA`` or ``../shared/data``), or a file in it, is absent.
+
+    Raised by what needs it (``--replay geneturing``, ``eval`` suites); a clone without the data skips
+    the tests that end in this error.
+    """
+
+    def __init__(self, message: str, *, path: str, hint: str | None = None) -> None:
+        self.path = path  # the folder looked in (several: comma-separated), or the missing file
+        super().__init__(message, hint=hint)
+
+
 class IndexNotFoundError(BiomedQAError):
     """The named index does not exist under the data dir."""
 

@@ -6,7 +6,7 @@ import os
 from functools import cache
 from pathlib import Path
 
-from biomedqa.errors import ConfigError
+from biomedqa.errors import SharedDataMissingError
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,8 +18,10 @@ def shared_data_dir() -> Path:
     for c in candidates:
         if (c / "README.md").exists():
             return c.resolve()
-    raise ConfigError(
-        f"shared evaluation data not found (looked in {', '.join(map(str, candidates))}).",
+    looked = ", ".join(map(str, candidates))
+    raise SharedDataMissingError(
+        f"shared evaluation data not found (looked in {looked}).",
+        path=looked,
         hint="Set BIOMEDQA_SHARED_DATA to the folder that holds pubmedqa/, mirage/, derived/ ...",
     )
 
@@ -28,5 +30,6 @@ def shared_path(*parts: str) -> Path:
     """A file under the shared data dir; a clear error if it is missing."""
     p = shared_data_dir().joinpath(*parts)
     if not p.exists():
-        raise ConfigError(f"shared data file {p} is missing.", hint="Check BIOMEDQA_SHARED_DATA.")
+        raise SharedDataMissingError(f"shared data file {p} is missing.", path=str(p),
+                                     hint="Check BIOMEDQA_SHARED_DATA.")
     return p

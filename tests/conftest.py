@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from biomedqa.errors import ConfigError
+from biomedqa.errors import SharedDataMissingError
 from biomedqa.settings import Settings, get_settings
 from biomedqa.shared_data import shared_data_dir
 from biomedqa.testing import HashEmbedder, ScriptedChatModel
@@ -35,17 +35,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(skip)
 
 
-def _missing_shared_data(e: BaseException) -> bool:
-    """A ConfigError saying ../shared/data (or a file in it) is absent: a clone without it skips those tests."""
-    return isinstance(e, ConfigError) and ("shared evaluation data not found" in e.message
-                                           or e.message.startswith("shared data file "))
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
-    """A test (or a fixture it uses) that fails only because ../shared/data is absent is reported as skipped."""
+    """A test (or a fixture it uses) that fails only because ../shared/data is absent is reported as skipped.
+
+    ``SharedDataMissingError`` says so: ``shared_data_dir``/``shared_path``, and a replay alias
+    (``ncbi.replay=["geneturing"]``) when an ``Agent`` or a toolbox is built. A test whose code under test
+    catches the error (a CLI run, an eval that scores it) still asks for the ``shared_data`` fixture.
+    """
     report: pytest.TestReport = yield
-    if report.failed and call.excinfo is not None and _missing_shared_data(call.excinfo.value):
+    if report.failed and call.excinfo is not None and isinstance(call.excinfo.value, SharedDataMissingError):
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: needs ../shared/data: "
                            f"{call.excinfo.value.message}")  # type: ignore[attr-defined]

@@ -49,8 +49,9 @@ async def answer_tools(state: AgentState, runtime: Runtime[Deps]) -> dict[str, A
             return None
 
     s = deps.settings.agent
+    eutils = deps.eutils  # outside the try: a toolbox that cannot be built (bad replay set) fails the run
     try:
-        routed = await answer_from_tools(state["question"], deps.eutils, model, loop_steps=s.tool_loop_steps,
+        routed = await answer_from_tools(state["question"], eutils, model, loop_steps=s.tool_loop_steps,
                                          loop_seconds=s.tool_loop_seconds)
     except Exception as e:  # noqa: BLE001 - a broken look-up never crashes the run: the usual path tries
         if not isinstance(e, BiomedQAError):

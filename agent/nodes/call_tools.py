@@ -20,8 +20,9 @@ logger = logging.getLogger(__name__)
 async def call_tools(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
     t0 = time.perf_counter()
     deps = runtime.context
+    eutils = deps.eutils  # outside the try: a toolbox that cannot be built (bad replay set) fails the run
     try:
-        result = await deps.eutils.answer_question(state["question"], deps.llm)
+        result = await eutils.answer_question(state["question"], deps.llm)
     except Exception as e:  # noqa: BLE001 - a failed lookup is recorded (never raised); retrieval may still answer
         if not isinstance(e, BiomedQAError):
             logger.warning("call_tools: unexpected failure", exc_info=True)

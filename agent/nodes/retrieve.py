@@ -12,7 +12,7 @@ from langgraph.runtime import Runtime
 from biomedqa.agent.llm_io import node_event
 from biomedqa.agent.state import AgentState
 from biomedqa.deps import Deps
-from biomedqa.errors import BiomedQAError, IndexNotFoundError
+from biomedqa.errors import BiomedQAError, ConfigError, IndexNotFoundError
 from biomedqa.types import LiteratureSource, Passage, ToolCall, TraceEvent
 
 logger = logging.getLogger(__name__)
@@ -94,6 +94,8 @@ async def retrieve(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
             try:  # no such local index: search PubMed itself (live, or from a --replay recording)
                 passages, call, source = await _live_pubmed(deps, queries[0], _query_text(state, queries[0]),
                                                             s.retrieval.k)
+            except ConfigError:  # e.g. a replay set that cannot be loaded: not "PubMed is unreachable"
+                raise
             except BiomedQAError as e:
                 logger.info("no local index and PubMed is unreachable (%s)", e)
                 raise missing from e

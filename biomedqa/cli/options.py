@@ -91,7 +91,7 @@ def cli_layers(
         bare_hint: What to say about an ``-o`` item without ``=``.
 
     Raises:
-        ConfigError: a malformed override or a missing replay file.
+        ConfigError: a malformed override, a missing replay file, or a replay alias without the shared data.
     """
     pairs: dict[str, Any] = {}
     for item in sets:
@@ -99,10 +99,11 @@ def cli_layers(
         if not eq or not key:
             raise ConfigError(f"bad override -o {item!r}.", hint=bare_hint)
         pairs[key.strip()] = value.strip()
-    aliases = ("geneturing", "fixtures")  # the recorded GeneTuring cache; the recorded E-utilities fixtures
-    for path in replay:
-        if str(path) not in aliases and not path.exists():
-            raise ConfigError(f"replay file {path} does not exist.", hint="Pass a recording made with --record.")
+    if replay:  # a missing file, or an alias ('geneturing', 'fixtures') without the shared data: one line now
+        from biomedqa.tools.eutils.replay import resolve_recording
+
+        for path in replay:
+            resolve_recording(path)
     layers: list[Layer] = [("-o", pairs)]
     if replay:
         layers.append(("--replay", {"ncbi.replay": [str(p) for p in replay], "ncbi.offline": True}))

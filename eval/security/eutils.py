@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from biomedqa.errors import ReplayMissError
 from biomedqa.eval.security.common import CaseResult, Outcome, timed
 from biomedqa.settings import NCBISettings, get_settings
 from biomedqa.shared_data import shared_path
@@ -61,9 +62,10 @@ def server(hostile: Hostile) -> Handler:
         got = await hostile(request)
         if got is not None:
             return got
+        replay = _replay()  # without the shared data this raises SharedDataMissingError: never a 404 per request
         try:
-            return await _replay().handle_async_request(request)
-        except Exception:  # noqa: BLE001 - an unrecorded request is a 404 from this server
+            return await replay.handle_async_request(request)
+        except ReplayMissError:  # an unrecorded request is a 404 from this server
             return httpx.Response(404, text="not recorded")
 
     return handle

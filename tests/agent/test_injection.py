@@ -17,12 +17,14 @@ from biomedqa.types import Passage
 
 
 @pytest.mark.parametrize("name", list(injection.CASES))
-def test_planted_instruction_changes_no_tool_call(name: str) -> None:
+def test_planted_instruction_changes_no_tool_call(request: pytest.FixtureRequest, name: str) -> None:
+    if name in injection.EUTILS_CASES:  # without the recordings both runs only see refused calls: harmless, vacuously
+        request.getfixturevalue("shared_data")
     outcome, detail = injection.CASES[name]()
     assert outcome == "harmless", detail
 
 
-@pytest.mark.usefixtures("shared_data")  # replays the GeneTuring recordings in ../shared/data
+@pytest.mark.usefixtures("shared_data")  # the case catches the missing recordings as refused calls: no generic skip
 def test_the_planted_text_still_reaches_the_fenced_evidence() -> None:
     outcome, detail = injection.EUTILS_CASES["gene summary -> step prompt"]()
     assert outcome == "harmless" and "in the fenced evidence" in detail  # the record is kept, as data

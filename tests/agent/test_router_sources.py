@@ -42,11 +42,8 @@ def _ask(s: Settings, question: str, draft: str, tools: list[str], sql: FakeSql 
     ],
 )  # fmt: skip
 def test_router_and_model_routes_agree(
-    request: pytest.FixtureRequest, settings: Settings, question: str, draft: str, tools: list[str],
-    overrides: dict[str, object],
+    settings: Settings, question: str, draft: str, tools: list[str], overrides: dict[str, object]
 ) -> None:
-    if "ncbi.replay" in overrides:
-        request.getfixturevalue("shared_data")  # the GeneTuring recordings live in ../shared/data
     runs = {}
     for router in (True, False):
         s = settings.with_overrides({**overrides, "agent.router": router})

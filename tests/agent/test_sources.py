@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from biomedqa.api import Agent
 from biomedqa.deps import Deps
 from biomedqa.settings import Settings
@@ -14,7 +12,6 @@ from biomedqa.testing import ListRetriever, ScriptedChatModel
 from biomedqa.types import Passage
 
 
-@pytest.mark.usefixtures("shared_data")  # replays the GeneTuring recordings in ../shared/data
 def test_gene_question_uses_recorded_eutils(settings: Settings) -> None:
     s = settings.with_overrides(
         {"ncbi.replay": ["geneturing"], "ncbi.offline": True, "agent.plan": False, "agent.grade": False}

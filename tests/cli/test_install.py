@@ -65,3 +65,31 @@ def test_missing_eval_dependency_is_one_line(monkeypatch: pytest.MonkeyPatch) ->
     with pytest.raises(ConfigError) as e:
         evaluate({"q": {"1": 1}}, {"q": {"1": 1.0}})
     assert "pytrec-eval-terrier" in str(e.value) and "'.[eval]'" in str(e.value) and "\n" not in str(e.value)
+
+
+CHECKOUT_ONLY = {"eval/gpu_check.sh"}  # run from a clone (`bash eval/gpu_check.sh`), not from the wheel
+
+
+def test_every_data_file_is_declared_package_data() -> None:
+    """Data folders ship as package data, not as packages: ``include-package-data`` stays off (it made
+    setuptools warn that 'biomedqa.eval.data' and 'biomedqa.indexes.demo_data' were missing packages)."""
+    import fnmatch
+    import subprocess
+
+    tool = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert tool["include-package-data"] is False
+    dirs, globs = tool["package-dir"], []
+    for package, patterns in tool["package-data"].items():
+        assert package in tool["packages"]
+        top = ".".join(package.split(".")[:2])
+        folder = Path(dirs.get(top, top.replace(".", "/")), *package.split(".")[2:])
+        globs += [(folder / p).as_posix() for p in patterns]
+    tracked = subprocess.run(
+        ["git", "ls-files", *{Path(d).as_posix() for d in dirs.values()}], cwd=ROOT, capture_output=True, text=True
+    ).stdout.split()
+    if not tracked:
+        pytest.skip("not a git checkout")
+    data = {f for f in tracked if not f.endswith(".py")} - CHECKOUT_ONLY
+    assert data and {"eval/data/genes_dev.jsonl", "indexes/demo_data/LICENSE", "tools/sql/biomedsql_notes.yaml"} <= data
+    undeclared = {f for f in data if not any(fnmatch.fnmatch(f, g) for g in globs)}
+    assert not undeclared, f"add to [tool.setuptools.package-data]: {sorted(undeclared)}"

@@ -72,7 +72,7 @@ def test_perturbation_suite_is_deterministic_and_scored() -> None:
     assert s["recall_supported"] == 1.0 and s["changed_rejection_rate"] == 1.0 and s["precision_supported"] == 1.0
 
 
-@pytest.mark.usefixtures("shared_data")  # replays the GeneTuring recordings in ../shared/data
+@pytest.mark.usefixtures("shared_data")  # replays ../shared/data; the CLI makes its absence exit 2, no generic skip
 def test_eval_verify_command(tmp_path: Path) -> None:
     r = CliRunner().invoke(cli, ["eval", "verify", "--seed", "3", "--n", "30", "--out", str(tmp_path), "--json"])
     assert r.exit_code == 0, r.output

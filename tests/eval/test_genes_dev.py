@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import collections
 
-import pytest
-
 from biomedqa.eval.runners.genes import load_dev, run_rows, score, summarize
 from biomedqa.settings import Settings
 
@@ -27,7 +25,6 @@ def test_scoring_follows_geneturing_rules() -> None:
     assert score("gene_function", "MED13: mediator complex subunit 13", ["MED13", "mediator complex"]) == 1.0
 
 
-@pytest.mark.usefixtures("shared_data")  # replays the GeneTuring recordings in ../shared/data
 async def test_runner_answers_through_the_ask_path(settings: Settings) -> None:
     rows = [r for r in load_dev("tune") if r["intent"] in ("snp_location", "alias_symbol")][:4]
     s = settings.with_overrides({"ncbi.replay": '["geneturing"]', "ncbi.offline": True, "agent.tool_model": False})

@@ -19,6 +19,13 @@ from tests.frontdoors.conftest import pubmedqa_questions
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _sigint_default() -> None:
+    """In the child: SIGINT back to its default, so Python turns it into KeyboardInterrupt. A suite started
+    as a background job of a non-interactive shell (``cmd &`` in a script) inherits SIGINT ignored, and an
+    ignored signal stays ignored across exec: the Ctrl-C test then saw its run finish with exit code 0."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(src: Path, out: Path, calls: Path, delay: float = 0.04) -> subprocess.Popen[bytes]:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
@@ -37,6 +44,7 @@ def start(src: Path, out: Path, calls: Path, delay: float = 0.04) -> subprocess.
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=_sigint_default,
     )
 
 

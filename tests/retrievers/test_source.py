@@ -62,7 +62,6 @@ def test_fresh_home_answers_from_the_demo_index(settings: Settings) -> None:
     assert (s.index_dir / "demo" / "manifest.json").is_file()
 
 
-@pytest.mark.usefixtures("shared_data")  # replays the GeneTuring recordings in ../shared/data
 def test_tool_only_answer_says_no_literature_was_searched(settings: Settings) -> None:
     s = settings.with_overrides({"ncbi.replay": json.dumps(["geneturing"]), "ncbi.offline": True})
     answer = Agent(deps=Deps(s, llm=ScriptedChatModel())).ask("Which chromosome carries the SNP rs1316126938?")

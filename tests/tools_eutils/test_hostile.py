@@ -41,7 +41,6 @@ async def test_slow_servers_end_within_the_deadline(case: hostile.Case) -> None:
     assert wall < FAST["call_deadline"] + 0.5, (wall, call.error)
 
 
-@pytest.mark.usefixtures("shared_data")  # replays the GeneTuring recordings in ../shared/data
 async def test_a_slow_failure_pauses_later_requests() -> None:
     toolbox = hostile.hostile_toolbox(hostile.server(hostile.on("esummary", hostile._stall)), **FAST)
     t0 = time.perf_counter()

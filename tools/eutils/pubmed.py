@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,14 +14,25 @@ from biomedqa.types import Passage
 logger = logging.getLogger(__name__)
 
 
+# An element tag: Bio.Entrez keeps PubMed's inline markup (<i>, <b>, <sup>, <sub>, <u>, MathML) as text.
+_MARKUP = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>")
+
+
+def plain(value: Any) -> str:
+    """Text without PubMed's inline markup, whitespace collapsed: ``<b>Background:</b> … kg/m<sup>2</sup>`` →
+    ``Background: … kg/m2``, what the index's XML reader (ElementTree ``itertext``) keeps, so abstracts read
+    the same from a local index and from E-utilities. ``P < 0.001`` and ``<5 years`` stay (no tag name)."""
+    return " ".join(_MARKUP.sub("", str(value or "")).split())
+
+
 def _text(value: Any) -> str:
     if isinstance(value, list):
         parts = []
         for v in value:
             label = getattr(v, "attributes", {}).get("Label")
-            parts.append(f"{label}: {v}" if label else str(v))
-        return " ".join(parts)
-    return str(value or "")
+            parts.append(f"{label}: {plain(v)}" if label else plain(v))
+        return " ".join(p for p in parts if p)
+    return plain(value)
 
 
 def _year(article: dict[str, Any], medline: dict[str, Any]) -> int | None:
@@ -49,7 +61,7 @@ def _passage(art: Any) -> Passage | None:
     medline = art.get("MedlineCitation", {})
     article = medline.get("Article", {})
     pmid = str(medline.get("PMID", "")).strip()
-    title = str(article.get("ArticleTitle", "")).strip()
+    title = plain(article.get("ArticleTitle", ""))
     abstract = _text(article.get("Abstract", {}).get("AbstractText", []))
     if not (pmid.isascii() and pmid.isdigit()) or not (title or abstract):
         return None

@@ -14,7 +14,7 @@ import logging
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from biomedqa.errors import ConfigError, ReplayMissError
+from biomedqa.errors import ConfigError, ReplayMissError, SharedDataMissingError, StorageError
 from biomedqa.tools.eutils.keys import canonical_key, loose_keys, requested_retmax, service_of
 
 logger = logging.getLogger(__name__)
@@ -63,15 +63,50 @@ class ReplayStats:
 
 
 def resolve_recording(path: Path | str) -> Path:
-    """A recording path, or the alias ``geneturing`` / ``fixtures`` for the shared data files."""
+    """A recording path, or the alias ``geneturing`` / ``fixtures`` for the shared data files.
+
+    Raises:
+        SharedDataMissingError: an alias, and the shared evaluation data is not on this machine.
+        ConfigError: a path that does not exist.
+    """
     p = Path(path)
     if p.exists():
         return p
     if str(path) in ALIASES:
         from biomedqa.shared_data import shared_path
 
-        return shared_path(*ALIASES[str(path)])
-    raise ConfigError(f"replay file {p} does not exist.", hint="Pass a recording made with --record, or 'geneturing'.")
+        folder, name = ALIASES[str(path)]
+        try:
+            return shared_path(folder, name)
+        except SharedDataMissingError as e:
+            raise SharedDataMissingError(
+                f"the replay set {str(path)!r} ({folder}/{name}) is in the shared evaluation data, "
+                f"which is not here (looked in {e.path}).", path=e.path,
+                hint=f"Set BIOMEDQA_SHARED_DATA to the folder holding {folder}/, or replay a file made with --record.",
+            ) from e
+    raise ConfigError(f"replay file {p} does not exist.",
+                      hint="Pass a recording made with --record, or 'geneturing' / 'fixtures' (the shared sets).")
+
+
+def check_recordings(paths: Sequence[Path | str], *, offline: bool = True) -> list[Path]:
+    """Resolve and load every recording of a replay set (cached), so a bad one fails before any request.
+
+    Args:
+        paths: Recording files or the aliases ``geneturing`` / ``fixtures``.
+        offline: No live fallback: a file without a single recorded response is an error too.
+
+    Raises:
+        ConfigError: an alias without the shared data, a missing file, or one that is not a recording.
+        StorageError: a file that exists but cannot be read.
+    """
+    out = []
+    for p in paths:
+        path = resolve_recording(p)
+        if not _load_rows(str(path)) and offline:
+            raise ConfigError(f"replay file {path} holds no recorded NCBI responses.",
+                              hint="Replay a JSONL(.gz) file made with --record, or 'geneturing' / 'fixtures'.")
+        out.append(path)
+    return out
 
 
 def _open(path: Path) -> Iterator[str]:
@@ -80,7 +115,9 @@ def _open(path: Path) -> Iterator[str]:
         yield from f
 
 
-def _row(d: dict[str, object]) -> Recorded | None:
+def _row(d: object) -> Recorded | None:
+    if not isinstance(d, dict):
+        return None
     if "uri" in d:  # biocommons flattened cassette
         params = d.get("params") or {}
         form = urlencode(sorted(params.items())) if isinstance(params, dict) else ""
@@ -140,12 +177,29 @@ class ReplayStore:
 
 @lru_cache(maxsize=8)
 def _load_rows(path: str) -> tuple[Recorded, ...]:
+    """The recorded responses of one file.
+
+    Raises:
+        ConfigError: not a recording (bad gzip, bad JSON line, a folder, no response of a known shape).
+        StorageError: the file cannot be read.
+    """
     out = []
-    for line in _open(Path(path)):
-        if line.strip():
-            row = _row(json.loads(line))
-            if row is not None:
-                out.append(row)
+    n, parsing = 0, False  # lines read; whether the error is in line n's content (not in reading the file)
+    try:
+        for line in _open(Path(path)):
+            n, parsing = n + 1, True
+            if line.strip():
+                row = _row(json.loads(line))
+                if row is not None:
+                    out.append(row)
+            parsing = False
+    except (ValueError, EOFError, IsADirectoryError, gzip.BadGzipFile) as e:  # JSON and Unicode errors are ValueErrors
+        where = f"line {n}" if parsing else f"after {n} lines" if n else "unreadable"
+        detail = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise ConfigError(f"replay file {path} is not a recording ({where}: {detail}).",
+                          hint="Replay a JSONL(.gz) file made with --record, or 'geneturing' / 'fixtures'.") from e
+    except OSError as e:
+        raise StorageError(f"replay file {path} cannot be read ({e.strerror or e}).", path=path) from e
     return tuple(out)
 
 
