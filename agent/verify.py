@@ -185,17 +185,17 @@ def check_claim(
     bad = defect(claim, question=question, earlier=earlier, draft=draft, names=names)
     if bad:
         return ClaimCheck(verdict="unsupported", quote=quote, doc_id=doc, reason=bad)
-    hard, names, words = missing_facts(claim, passages, quote)
+    hard, absent, words = missing_facts(claim, passages, quote)
     score = overlap(claim, passages)
-    missing = hard + names + words
+    missing = hard + absent + words
     if hard:
         return ClaimCheck(
             verdict="unsupported", quote=quote, doc_id=doc, missing=missing,
             reason=f"not in the cited passage: {'; '.join(missing)}",
         )  # fmt: skip
-    if names or words:
+    if absent or words:
         return ClaimCheck(
-            verdict="partial", quote=quote, doc_id=doc, missing=missing, capped=bool(names),
+            verdict="partial", quote=quote, doc_id=doc, missing=missing, capped=bool(absent),
             reason=f"not in the cited passage: {'; '.join(missing)}; overlap {score:.2f}",
         )  # fmt: skip
     if score >= HIGH:

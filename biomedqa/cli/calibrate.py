@@ -137,7 +137,7 @@ def show_command(as_json: bool, settings: Settings) -> None:
         echo_json({"calibration": settings.agent.calibration, "files": found})
         return
     click.echo(f"agent.calibration = {settings.agent.calibration}")
-    for f in found:
-        click.echo(f"{f['origin']:8} {f['file']}  [{f['prompt']}; fitted on {f['fitted_on']}]")
+    for row in found:
+        click.echo(f"{row['origin']:8} {row['file']}  [{row['prompt']}; fitted on {row['fitted_on']}]")
     if not found:
         click.echo("no calibration files; fit one with: biomedqa calibrate fit")

@@ -135,7 +135,7 @@ def evaluate(
             else:
                 preds = decide(mrows, method, priors[mode])
                 how = ""
-            m = class_metrics(mrows, preds)
+            m: dict[str, Any] = dict(class_metrics(mrows, preds))
             correct[mode, method] = [p == r["gold"] for p, r in zip(preds, mrows, strict=True)]
             m["how"] = how
             if method != "none":
