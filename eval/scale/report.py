@@ -108,7 +108,8 @@ def write_report(out: Path) -> Path:
     extra = extrapolate(rows)
     pick = choose(extra)
     sizes = sorted({r["n"] for r in rows})
-    by_size = {n: choose(extra, measured_at=n) for n in sizes}
+    # what each measured size alone would choose: extrapolate from the rows measured up to that size
+    by_size = {n: choose(extrapolate([r for r in rows if r["n"] <= n]), measured_at=n) for n in sizes}
     data = {"measured": rows, "extrapolated": extra, "bases": bases, "prep": prep, "chosen_36m": pick,
             "chosen_36m_by_measured_n": by_size, "budget_gb": BUDGET_GB}
     path = out / "scale.json"

@@ -41,6 +41,8 @@ def test_report_extrapolates_by_its_rules(tmp_path: Path) -> None:
     assert at36["qps_batch1"] == pytest.approx(100.0 / 36, abs=0.05)  # slope -1 through the two sizes
     assert data["chosen_36m"]["design"] == "ivfpq96" and data["chosen_36m"]["recall_measured_at"] == 1_000_000
     assert "extrapolated" in (tmp_path / "scale.md").read_text()
+    by_n = data["chosen_36m_by_measured_n"]  # each size's own choice, from the rows measured up to it
+    assert by_n["100000"]["recall_measured_at"] == 100_000 and by_n["1000000"]["recall_measured_at"] == 1_000_000
 
 
 def test_binary_and_int8_rescoring_recover_the_exact_order() -> None:
