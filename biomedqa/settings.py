@@ -60,7 +60,14 @@ class IndexSettings(_Group):
     chunk_overlap: int = 40
     batch_size: int = 64
     use_gpu: bool | None = Field(default=None, description="None: use FAISS GPU when available")
-    nprobe: int = Field(default=32, description="IVF lists probed per query")
+    nprobe: int = Field(
+        default=0, ge=0,
+        description="IVF lists probed per query; 0: what the index's manifest recorded (256 for IVF-PQ), else 32",
+    )
+    rescore_k: int = Field(
+        default=400, ge=0,
+        description="IVF-PQ/OPQ: re-rank this many FAISS candidates with the index's on-disk int8 vectors; 0: off",
+    )
     ef_search: int = Field(default=128, description="HNSW efSearch at query time")
     shard_size: int = Field(default=8192, description="Docs per saved embedding shard (resumable builds)")
     keep_embeddings: bool = Field(

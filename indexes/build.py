@@ -24,7 +24,7 @@ import numpy as np
 
 from biomedqa.errors import InputError
 from biomedqa.hashing import sha256_file
-from biomedqa.indexes import faiss_index
+from biomedqa.indexes import faiss_index, rescore
 from biomedqa.indexes.auto import resolve_kind
 from biomedqa.indexes.chunk import Doc, chunk_records
 from biomedqa.indexes.embed import embed_batches, load_embedder
@@ -47,6 +47,7 @@ from biomedqa.settings import Settings
 logger = logging.getLogger(__name__)
 
 PARTS = ("docs.sqlite", "faiss.index", "bm25", "groups.npy")
+OPTIONAL_PARTS = rescore.STORE_FILES  # compressed designs only
 INSERT_BATCH = 1000
 SORT_WINDOW = 16
 
@@ -149,14 +150,15 @@ def _embed_shards(store: DocStore, n: int, embedder: Embedder, settings: Setting
 
 
 def _finalize(work: Path, root: Path, sharded: bool) -> None:
-    for part in (*PARTS, SHARDS_DIR):
+    for part in (*PARTS, *OPTIONAL_PARTS, SHARDS_DIR):
         dest = root / part
         if dest.is_dir():
             shutil.rmtree(dest)
         elif dest.exists():
             dest.unlink()
-    for part in (SHARDS_DIR,) if sharded else PARTS:
-        os.replace(work / part, root / part)
+    for part in (SHARDS_DIR,) if sharded else (*PARTS, *OPTIONAL_PARTS):
+        if part in PARTS or (work / part).exists():
+            os.replace(work / part, root / part)
 
 
 def _embed(store: DocStore, n: int, emb: Embedder, settings: Settings, folder: Path, files: list[Path],
@@ -225,6 +227,8 @@ def build_index(paths: Sequence[Path], name: str, settings: Settings, *, embedde
         "name": name, "path": str(root), "embedder": emb.name, "dim": emb.dim, "docs": n, "records": report.records,
         "kind": cfg.kind, "tokenizer": tok_cfg.model_dump(), "build": settings.index.model_dump(mode="json"),
         "sources": sources, "skipped": report.skipped, "design": design, "engine": settings.index.engine,
+        "nprobe": faiss_index.recorded_nprobe(cfg.kind, n),
+        "rescore_store": rescore.INT8_FILE if rescore.wants_store(cfg.kind, n, faiss_index.MIN_PQ) else "",
     }
     refs: list[ShardRef] = []
     t = time.perf_counter()
@@ -237,6 +241,10 @@ def build_index(paths: Sequence[Path], name: str, settings: Settings, *, embedde
         faiss_index.save(index, work / "faiss.index")
         faiss_class = type(index).__name__
         timings["faiss"] = time.perf_counter() - t
+        if base["rescore_store"]:
+            t = time.perf_counter()
+            rescore.write_store(faiss_index.VectorRows(shards), work)
+            timings["int8"] = time.perf_counter() - t
         t = time.perf_counter()
         _save_npy(work / "groups.npy", groups)
         from bm25s.tokenization import Tokenized

@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 
 TRAIN_PER_LIST = 64
 MAX_TRAIN = 262_144
+MIN_PQ = 256  # IVF-PQ's 8-bit codes need this many training vectors; fewer get a flat index
+DEFAULT_NPROBE = 32  # when neither index.nprobe nor the manifest says
+PQ_NPROBE = 256  # recorded for IVF-PQ builds: with int8@400 it kept recall@10 0.930 at 1M (docs/SCALE.md)
 
 
 def gpu_count() -> int:
@@ -59,7 +62,7 @@ def make_index(cfg: IndexSettings, dim: int, n: int) -> Any:
     kind = cfg.kind
     if kind == "auto":
         raise ValueError("resolve index.kind=auto with biomedqa.indexes.auto.resolve_kind first")
-    if kind in ("ivfpq", "opq_ivfpq") and n < 256:
+    if kind in ("ivfpq", "opq_ivfpq") and n < MIN_PQ:
         logger.warning("faiss: %d vectors are too few for IVF-PQ; using a flat index", n)
         kind = "flat"
     if kind == "flat":
@@ -171,6 +174,11 @@ def set_search_params(index: Any, nprobe: int, ef_search: int) -> None:
         index.hnsw.efSearch = ef_search
 
 
+def recorded_nprobe(kind: str, n: int) -> int | None:
+    """The nprobe a build of ``kind`` over ``n`` vectors records in its manifest (None: not IVF-PQ)."""
+    return PQ_NPROBE if kind in ("ivfpq", "opq_ivfpq") and n >= MIN_PQ else None
+
+
 def save(index: Any, path: Path) -> None:
     """Write a (CPU) index to ``path``."""
     import faiss
@@ -178,13 +186,16 @@ def save(index: Any, path: Path) -> None:
     faiss.write_index(to_cpu(index), str(path))
 
 
-def load(path: Path, cfg: IndexSettings, mmap: bool = False) -> Any:
-    """Read an index, move it to the GPU when allowed, and set search parameters."""
+def load(path: Path, cfg: IndexSettings, mmap: bool = False, nprobe: int | None = None) -> Any:
+    """Read an index, move it to the GPU when allowed, and set search parameters.
+
+    ``index.nprobe`` wins when set (> 0); otherwise ``nprobe`` (the manifest's), else 32.
+    """
     import faiss
 
     flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mmap else 0
     index = faiss.read_index(str(path), flags)
-    set_search_params(index, cfg.nprobe, cfg.ef_search)
+    set_search_params(index, cfg.nprobe or nprobe or DEFAULT_NPROBE, cfg.ef_search)
     if use_gpu(cfg):
         index = to_gpu(index)
         logger.info("faiss: index moved to GPU")

@@ -14,6 +14,7 @@ from biomedqa.errors import IndexCorruptError, IndexNotFoundError
 from biomedqa.indexes import faiss_index
 from biomedqa.indexes.lexical import BM25Index, Tokenizer, TokenizerConfig
 from biomedqa.indexes.manifest import MANIFEST, IndexInfo, check_name, read_manifest, verify
+from biomedqa.indexes.rescore import Int8Store
 from biomedqa.indexes.store import DocStore, row_to_passage
 from biomedqa.interfaces import Embedder
 from biomedqa.settings import Settings
@@ -46,7 +47,7 @@ class LocalIndex:
     def faiss(self) -> Any:
         """The FAISS index (on the GPU when one is available)."""
         try:
-            index = faiss_index.load(self.root / "faiss.index", self.settings.index)
+            index = faiss_index.load(self.root / "faiss.index", self.settings.index, nprobe=self.info.nprobe)
         except RuntimeError as e:
             raise self._corrupt(f"faiss.index is unreadable ({str(e).splitlines()[0][:120]})") from e
         if index.d != self.info.dim or index.ntotal != self.info.docs:
@@ -54,6 +55,20 @@ class LocalIndex:
                 f"faiss.index has {index.ntotal}x{index.d} vectors, manifest says {self.info.docs}x{self.info.dim}"
             )
         return index
+
+    @cached_property
+    def int8(self) -> Int8Store | None:
+        """The int8 rescoring store (None: the index has none, or ``index.rescore_k=0``)."""
+        if not self.info.rescore_store or self.settings.index.rescore_k <= 0:
+            return None
+        try:
+            store = Int8Store(self.root)
+        except (OSError, ValueError) as e:
+            raise self._corrupt(f"{self.info.rescore_store} is unreadable ({type(e).__name__})") from e
+        if store.codes.shape != (self.info.docs, self.info.dim):
+            raise self._corrupt(f"{self.info.rescore_store} has shape {store.codes.shape}, "
+                                f"expected ({self.info.docs}, {self.info.dim})")
+        return store
 
     @cached_property
     def bm25(self) -> BM25Index:
@@ -89,8 +104,14 @@ class LocalIndex:
             logger.warning("index %s was built with %s; querying with %s", self.name, self.info.embedder, embedder.name)
 
     def dense_search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Raw FAISS search: (scores, row ids), each (n_queries, k); row id -1 means none."""
+        """FAISS search: (scores, row ids), each (n_queries, k); row id -1 means none.
+
+        With an int8 store (IVF-PQ designs) FAISS returns ``index.rescore_k`` candidates and the
+        top ``k`` of them by int8 dot product with the query come back, with those scores.
+        """
         k = max(1, min(k, self.info.docs))
+        if self.int8 is not None:
+            return self.int8.search(self.faiss, vectors, k, self.settings.index.rescore_k)
         scores, ids = self.faiss.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
         return scores, ids
 

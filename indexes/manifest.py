@@ -65,6 +65,9 @@ class IndexInfo(BaseModel):
                                    description="The FAISS design chosen by index.kind=auto, with the reason")
     shards: list[ShardRef] = Field(default_factory=list, description="Shards in row order (empty: one index)")
     engine: str = Field(default="local", description="What chunked and embedded the corpus: local | ray")
+    nprobe: int | None = Field(default=None, description="IVF lists to probe unless index.nprobe is set (None: 32)")
+    rescore_store: str = Field(default="", description="int8 copy of the vectors that re-ranks the FAISS shortlist "
+                               "(file name; empty: none, no rescoring)")
 
     def shard_refs(self) -> list[ShardRef]:
         """The shards of a sharded index (empty for a single index)."""

@@ -30,6 +30,7 @@ from biomedqa.indexes.manifest import (
     verify,
     write_manifest,
 )
+from biomedqa.indexes.rescore import STORE_FILES as OPTIONAL_PARTS
 from biomedqa.indexes.shards import build_bm25_shard, shard_name
 from biomedqa.indexes.store import DocStore
 from biomedqa.settings import Settings
@@ -109,8 +110,9 @@ def merge_indexes(settings: Settings, name: str, sources: Sequence[str]) -> Inde
     for i, (folder, info) in enumerate(parts):  # pass 2: copy FAISS + store, rebuild BM25 with global stats
         dest = work / shard_name(i)
         dest.mkdir()
-        for f in ("docs.sqlite", "faiss.index", "groups.npy"):
-            shutil.copy2(folder / f, dest / f)
+        for f in ("docs.sqlite", "faiss.index", "groups.npy", *OPTIONAL_PARTS):
+            if f not in OPTIONAL_PARTS or (folder / f).exists():
+                shutil.copy2(folder / f, dest / f)
         term_ids = [[vocab[t] for t in tokens] for tokens in _token_stream(folder / "docs.sqlite", tok)]
         build_bm25_shard(term_ids, words, stats, tok, info.build.get("bm25_k1", 1.2), info.build.get("bm25_b", 0.75)
                          ).save(dest / "bm25")
@@ -120,7 +122,7 @@ def merge_indexes(settings: Settings, name: str, sources: Sequence[str]) -> Inde
         refs.append(ShardRef(path=shard_name(i), docs=info.docs, records=info.records, offset=offset))
         offset += info.docs
         records += info.records
-    for old in ("docs.sqlite", "faiss.index", "groups.npy", "bm25", "shards"):
+    for old in ("docs.sqlite", "faiss.index", "groups.npy", "bm25", "shards", *OPTIONAL_PARTS):
         p = root / old
         shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
     (root / MANIFEST).unlink(missing_ok=True)

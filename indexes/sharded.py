@@ -18,6 +18,7 @@ import numpy as np
 from biomedqa.indexes.lexical import BM25Index
 from biomedqa.indexes.local import LocalIndex
 from biomedqa.indexes.manifest import IndexInfo, read_manifest
+from biomedqa.indexes.rescore import Int8Store
 from biomedqa.indexes.store import row_to_passage
 from biomedqa.settings import Settings
 from biomedqa.types import Passage
@@ -76,6 +77,22 @@ class ShardedIndex(LocalIndex):
             index.add_shard(p)
         index.referenced_objects = parts  # keep the shard indexes alive
         return index
+
+    @cached_property
+    def int8(self) -> Int8Store | None:
+        return None  # each shard rescores its own shortlist (see dense_search)
+
+    def dense_search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """FAISS search over every shard; with int8 stores each shard rescores its own shortlist first."""
+        if not any(s.int8 is not None for s in self.shards):
+            return super().dense_search(vectors, k)
+        k = max(1, min(k, self.info.docs))
+        parts = [s.dense_search(vectors, k) for s in self.shards]
+        scores = np.concatenate([p[0] for p in parts], axis=1)
+        ids = np.concatenate([np.where(p[1] < 0, -1, p[1] + off) for p, off in zip(parts, self.offsets, strict=True)],
+                             axis=1)
+        top = np.argsort(-scores, axis=1, kind="stable")[:, :k]  # ties: the earlier shard (lower row id) first
+        return np.take_along_axis(scores, top, 1), np.take_along_axis(ids, top, 1)
 
     @cached_property
     def bm25(self) -> BM25Index:

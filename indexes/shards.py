@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from biomedqa.indexes import faiss_index
+from biomedqa.indexes import faiss_index, rescore
 from biomedqa.indexes.chunk import Doc
 from biomedqa.indexes.lexical import BM25Index, CorpusStats, Tokenizer
 from biomedqa.indexes.manifest import IndexInfo, ShardRef, checksum_files, write_manifest
@@ -83,13 +83,18 @@ def write_shard(dest: Path, store: DocStore, rows: tuple[int, int], vectors: fai
     shard_store.close()
     index = faiss_index.build_from_rows(vectors, cfg, dim)
     faiss_index.save(index, dest / "faiss.index")
+    int8 = rescore.wants_store(cfg.kind, hi - lo, faiss_index.MIN_PQ)
+    if int8:
+        rescore.write_store(vectors, dest)  # the shard's own rows, in its FAISS id order
     bm25.save(dest / "bm25")
     local_groups = groups[lo:hi] - lo
     np.save(dest / "groups.npy", local_groups)
     files, sizes = checksum_files(dest)
     shard = IndexInfo(**{**info, "path": str(dest), "docs": hi - lo,
                          "records": int((local_groups == np.arange(hi - lo)).sum()),
-                         "faiss_class": type(index).__name__, "files": files, "file_bytes": sizes})
+                         "faiss_class": type(index).__name__, "files": files, "file_bytes": sizes,
+                         "nprobe": faiss_index.recorded_nprobe(cfg.kind, hi - lo),
+                         "rescore_store": rescore.INT8_FILE if int8 else ""})
     write_manifest(dest, shard)
     return shard
 

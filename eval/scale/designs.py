@@ -156,32 +156,5 @@ DESIGNS: dict[str, Design] = {d.name: d for d in (
 )}
 
 
-def int8_scale(sample: np.ndarray) -> np.ndarray:
-    """Per-dimension scale mapping the 99.9th percentile of ``|x|`` to 127."""
-    scale: np.ndarray = np.maximum(np.quantile(np.abs(sample), 0.999, axis=0), 1e-6).astype(np.float32) / 127.0
-    return scale
-
-
-def to_int8(x: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """Rows of ``x`` as int8 codes under ``scale``."""
-    codes: np.ndarray = np.clip(np.rint(np.asarray(x) / scale), -127, 127).astype(np.int8)
-    return codes
-
-
-def rescore(queries: np.ndarray, cand: np.ndarray, store: np.ndarray, scale: np.ndarray | None,
-            k: int) -> np.ndarray:
-    """Re-rank candidate ids (``-1`` = none) by exact-ish inner product with rows of ``store``."""
-    safe = np.where(cand < 0, 0, cand)
-    flat = np.asarray(store[np.sort(np.unique(safe))])  # one sorted gather from the memory map
-    pos = np.searchsorted(np.sort(np.unique(safe)), safe)
-    vecs = flat[pos].astype(np.float32)
-    if scale is not None:
-        vecs *= scale
-    s = np.einsum("qd,qsd->qs", queries, vecs)
-    s[cand < 0] = -np.inf
-    top = np.argsort(-s, axis=1, kind="stable")[:, :k]
-    return np.take_along_axis(cand, top, 1)
-
-
 def index_path(folder: Path, design: str) -> Path:
     return folder / f"{design}.index"

@@ -24,12 +24,10 @@ from biomedqa.eval.scale.designs import (
     SearchSetting,
     binarize,
     index_path,
-    int8_scale,
     nlist_for,
-    rescore,
-    to_int8,
 )
 from biomedqa.eval.scale.vectors import base_path
+from biomedqa.indexes.rescore import int8_scale, rescore, to_int8
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from biomedqa.eval.scale.designs import binarize, int8_scale, rescore, to_int8
+from biomedqa.eval.scale.designs import binarize
 from biomedqa.eval.scale.report import write_report
+from biomedqa.indexes.rescore import int8_scale, rescore, to_int8
 
 
 def _steps(out: Path, n: int, qps: float, simulated: int) -> None:
