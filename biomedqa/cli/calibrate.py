@@ -15,7 +15,7 @@ from biomedqa.cli.output import echo_json
 from biomedqa.errors import InputError
 from biomedqa.settings import Settings
 
-FIT_SUBSETS = ("pubmedqa-train", "bioasq-dev")
+FIT_SUBSETS = ("pubmedqa-train", "pubmedqa-train-yesno", "bioasq-dev")
 
 
 def read_labelled(path: Path) -> list[dict[str, Any]]:

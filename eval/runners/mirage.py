@@ -30,7 +30,7 @@ from biomedqa.shared_data import shared_path
 from biomedqa.types import Answer
 
 logger = logging.getLogger(__name__)
-SUBSETS = ("pubmedqa", "bioasq", "medqa", "medmcqa", "mmlu", "pubmedqa-train", "bioasq-dev")
+SUBSETS = ("pubmedqa", "bioasq", "medqa", "medmcqa", "mmlu", "pubmedqa-train", "pubmedqa-train-yesno", "bioasq-dev")
 JOURNAL_OF = {"bioasq-dev": "bioasq"}  # a subset of another's questions shares its journal
 PQA_OPTIONS = {"A": "yes", "B": "no", "C": "maybe"}
 MODES = ("cot", "rag", "agent")
@@ -62,6 +62,8 @@ def load_bioasq_dev() -> list[dict[str, Any]]:
 def load_subset(subset: str) -> list[dict[str, Any]]:
     if subset == "pubmedqa-train":
         return load_pubmedqa_train()
+    if subset == "pubmedqa-train-yesno":  # the yes/no-labelled ones, asked as yes/no: fits yes/no calibrators
+        return [{**it, "options": {"A": "yes", "B": "no"}} for it in load_pubmedqa_train() if it["answer"] != "C"]
     if subset == "bioasq-dev":
         return load_bioasq_dev()
     data = json.loads(shared_path("mirage", "benchmark.json").read_text())
