@@ -88,6 +88,13 @@ def option_set(options: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(options[k].strip().lower() for k in sorted(options))
 
 
+def batch_key(options: Mapping[str, str]) -> tuple[str, ...]:
+    """Which questions share a running mean: the same yes/no(/maybe) set, else the same option letters
+    (multiple-choice questions each have their own option texts, but the letter bias is shared)."""
+    texts = option_set(options)
+    return texts if set(texts) <= {"yes", "no", "maybe"} else ("letters", *sorted(options))
+
+
 def slug(model: str, options: Mapping[str, str], evidence: bool) -> str:
     """File stem of a calibration: model, option set and prompt kind (with or without evidence)."""
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(model).name.removesuffix(".gguf"))

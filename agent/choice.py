@@ -18,6 +18,7 @@ from biomedqa.agent.calibration import (
     FittedCalibrator,
     RunningMean,
     argmax,
+    batch_key,
     divide,
     find_fitted,
     mean_probs,
@@ -109,7 +110,7 @@ class ChoiceCalibration:
                 )
         prior = await self.prior(llm, prompt_for, list(probs), answer_prefix)
         if method == "batch":
-            out = self.running.calibrate((*option_set(options), str(evidence)), probs, prior)
+            out = self.running.calibrate((*batch_key(options), str(evidence)), probs, prior)
             return Decision(argmax(out), out, "batch")
         out = divide(probs, prior)
         return Decision(argmax(out), out, "contextual")

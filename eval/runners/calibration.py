@@ -86,7 +86,7 @@ def decide(rows: Sequence[Row], method: str, prior: Mapping[str, float],
         elif method == "contextual":
             q = cal.divide(p, prior)
         elif method == "batch":
-            q = running.calibrate(cal.option_set(r["options"]), p, prior)
+            q = running.calibrate(cal.batch_key(r["options"]), p, prior)
         else:
             assert fitted is not None
             q = fitted.probs(r["scores"])

@@ -113,3 +113,13 @@ def test_batch_calibration_follows_the_run(settings) -> None:  # type: ignore[no
     p_yes = [a.probs["A"] for a in answers]
     assert p_yes[0] < p_yes[1] < p_yes[2] < 0.5
     assert p_yes[2] == pytest.approx((0.82 / 0.8633) / (0.82 / 0.8633 + 0.18 / 0.1367), abs=1e-3)
+
+
+def test_batch_key_pools_multiple_choice_questions_by_letters() -> None:
+    assert cal.batch_key(YN) == ("yes", "no")
+    assert cal.batch_key({"A": "aspirin", "B": "heparin"}) == cal.batch_key({"A": "CFTR", "B": "ENaC"})
+    run = cal.RunningMean()
+    biased = {"A": 0.7, "B": 0.3}
+    for texts in (("aspirin", "heparin"), ("CFTR", "ENaC"), ("x", "y")):
+        last = run.calibrate(cal.batch_key(dict(zip("AB", texts, strict=True))), biased, {"A": 0.5, "B": 0.5})
+    assert last["A"] < 0.7  # the letter bias seen on earlier questions is divided out
