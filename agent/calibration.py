@@ -95,6 +95,34 @@ def batch_key(options: Mapping[str, str]) -> tuple[str, ...]:
     return texts if set(texts) <= {"yes", "no", "maybe"} else ("letters", *sorted(options))
 
 
+def calibrated(
+    method: Method,
+    scores: Mapping[str, float],
+    options: Mapping[str, str],
+    *,
+    prior: Mapping[str, float] | None = None,
+    running: RunningMean | None = None,
+    fitted: FittedCalibrator | None = None,
+    evidence: bool = True,
+) -> dict[str, float]:
+    """The option probabilities under one resolved method: the one rule the agent and the evaluation share.
+
+    ``contextual`` and ``batch`` need the content-free ``prior``, ``batch`` a ``running`` mean, ``fitted`` a
+    calibrator.
+    """
+    probs = option_probs(scores)
+    if method == "none":
+        return probs
+    if method == "fitted":
+        assert fitted is not None, "fitted calibration needs a calibrator"
+        return fitted.probs(scores)
+    assert prior is not None, f"{method} calibration needs the content-free prior"
+    if method == "batch":
+        assert running is not None, "batch calibration needs the run's running mean"
+        return running.calibrate((*batch_key(options), str(evidence)), probs, prior)
+    return divide(probs, prior)
+
+
 def slug(model: str, options: Mapping[str, str], evidence: bool) -> str:
     """File stem of a calibration: model, option set and prompt kind (with or without evidence)."""
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(model).name.removesuffix(".gguf"))

@@ -16,10 +16,10 @@ from pathlib import Path
 from biomedqa.agent.calibration import (
     CONTENT_FREE,
     FittedCalibrator,
+    Method,
     RunningMean,
     argmax,
-    batch_key,
-    divide,
+    calibrated,
     find_fitted,
     mean_probs,
     option_probs,
@@ -95,22 +95,22 @@ class ChoiceCalibration:
         answer_prefix: str,
     ) -> Decision:
         """Choose the option under ``method`` (none / contextual / batch / fitted / auto)."""
-        probs = option_probs(scores)
-        if method == "none" or len(probs) < 2:
-            return Decision(argmax(probs), probs, "none")
-        if method in ("fitted", "auto"):
-            fitted = self.fitted(llm.name, options, evidence)
-            if fitted is not None:
-                out = fitted.probs(scores)
-                return Decision(argmax(out), out, "fitted")
-            if method == "fitted":
-                logger.warning(
-                    "no calibration file for %s and options %s: contextual calibration instead "
-                    "(fit one with: biomedqa calibrate fit)", llm.name, "/".join(option_set(options)),
-                )
-        prior = await self.prior(llm, prompt_for, list(probs), answer_prefix)
-        if method == "batch":
-            out = self.running.calibrate((*batch_key(options), str(evidence)), probs, prior)
-            return Decision(argmax(out), out, "batch")
-        out = divide(probs, prior)
-        return Decision(argmax(out), out, "contextual")
+        resolved: Method = "none"
+        fitted = None
+        if method != "none" and len(scores) >= 2:
+            resolved = "batch" if method == "batch" else "contextual"
+            if method in ("fitted", "auto"):
+                fitted = self.fitted(llm.name, options, evidence)
+                if fitted is not None:
+                    resolved = "fitted"
+                elif method == "fitted":
+                    logger.warning(
+                        "no calibration file for %s and options %s: contextual calibration instead "
+                        "(fit one with: biomedqa calibrate fit)", llm.name, "/".join(option_set(options)),
+                    )
+        prior = None
+        if resolved in ("contextual", "batch"):
+            prior = await self.prior(llm, prompt_for, list(scores), answer_prefix)
+        out = calibrated(resolved, scores, options, prior=prior, running=self.running, fitted=fitted,
+                         evidence=evidence)
+        return Decision(argmax(out), out, resolved)

@@ -9,6 +9,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from biomedqa.agent import prompts
+from biomedqa.agent.calibration import argmax
 from biomedqa.agent.citations import NO_ANSWER, name_lines, trailing_refs
 from biomedqa.agent.llm_io import call_llm, llm_event, node_event, score_choices
 from biomedqa.agent.state import AgentState, Draft, is_closed
@@ -81,7 +82,7 @@ async def _closed(state: AgentState, deps: Deps, runtime: Runtime[Deps]) -> tupl
     choice = decision.choice
     events = [ev, TraceEvent(kind="calibrate", name="calibrate", seconds=time.perf_counter() - t1, data={
         "method": decision.method, "raw": scores, "probs": decision.probs, "choice": choice,
-        "uncalibrated": max(scores, key=scores.__getitem__)})]
+        "uncalibrated": argmax(scores)})]
     text = f"{choice}. {options[choice]}"
     if evidence and deps.settings.agent.reflect:
         ask = prompts.RATIONALE.format(

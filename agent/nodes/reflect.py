@@ -34,7 +34,7 @@ async def check_sentence(
     if bad:
         return SentenceSupport(sentence=sentence, doc_ids=ids, verdict="unsupported", reason=bad), []
     if not refs:
-        return recite(sentence, state, earlier, "no citation of retrieved evidence") or SentenceSupport(
+        return recite(sentence, state, earlier, "no citation of retrieved evidence", names=names) or SentenceSupport(
             sentence=sentence, verdict="unsupported", reason="no citation of retrieved evidence"
         ), []
     check, events = await verify_claim(
@@ -48,7 +48,7 @@ async def check_sentence(
         names=names,
     )
     if check.verdict == "unsupported":
-        moved = recite(sentence, state, earlier, check.reason, skip=refs)
+        moved = recite(sentence, state, earlier, check.reason, skip=refs, names=names)
         if moved is not None:
             return moved, events
     return SentenceSupport(sentence=sentence, doc_ids=ids, verdict=check.verdict, reason=check.reason), events
@@ -75,7 +75,7 @@ def name_answer(sentence: str, state: AgentState) -> bool:
 
 
 def recite(
-    sentence: str, state: AgentState, earlier: Sequence[str], why: str, skip: Sequence[int] = ()
+    sentence: str, state: AgentState, earlier: Sequence[str], why: str, *, skip: Sequence[int] = (), names: bool
 ) -> SentenceSupport | None:
     """Citation repair: the sentence re-cited to the one evidence passage whose deterministic check settles
     it as "supported" (every number, name and negation found there, high overlap), else None.
@@ -88,7 +88,7 @@ def recite(
         if n in skip:
             continue
         check = check_claim(sentence, [passage], question=state["question"], earlier=earlier, draft=True,
-                            names=name_answer(sentence, state))
+                            names=names)
         if check.verdict == "supported":
             body = strip_refs(sentence)
             end = body[-1] if body[-1:] in ".!?" else "."

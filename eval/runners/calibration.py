@@ -16,7 +16,7 @@ import asyncio
 import random
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 
@@ -78,20 +78,11 @@ def decide(rows: Sequence[Row], method: str, prior: Mapping[str, float],
            fitted: cal.FittedCalibrator | None = None) -> list[str]:
     """The decisions of ``method`` over ``rows`` in order (batch: a running mean over this order)."""
     running = cal.RunningMean()
-    out = []
-    for r in rows:
-        p = cal.option_probs(r["scores"])
-        if method == "none":
-            q = p
-        elif method == "contextual":
-            q = cal.divide(p, prior)
-        elif method == "batch":
-            q = running.calibrate(cal.batch_key(r["options"]), p, prior)
-        else:
-            assert fitted is not None
-            q = fitted.probs(r["scores"])
-        out.append(cal.argmax(q))
-    return out
+    resolved = cast(cal.Method, method)
+    return [
+        cal.argmax(cal.calibrated(resolved, r["scores"], r["options"], prior=prior, running=running, fitted=fitted))
+        for r in rows
+    ]
 
 
 async def content_free_priors(deps: Deps, options: Mapping[str, str]) -> dict[str, dict[str, float]]:
