@@ -16,8 +16,10 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import random
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -113,3 +115,30 @@ def load_suite(name: str, limit: int | None = None) -> Suite:
         judged = dict(list(judged.items())[:limit])
     return Suite(name=name, corpus=corpus, index_name=index_name, queries=judged,
                  qrels={qid: qrels[qid] for qid in judged})
+
+
+BIOASQ = ("bioasq", "bioasq_7b-11b_golden.jsonl.gz")
+BIOASQ_DEV_TASKS = ("7B", "8B", "9B", "10B")  # 11B is reserved as the final check: never developed on
+
+
+def bioasq_records() -> list[dict[str, Any]]:
+    """Every record of the merged BioASQ 7B-11B golden file (tasks included; filter with BIOASQ_DEV_TASKS)."""
+    import gzip
+
+    with gzip.open(shared_path(*BIOASQ), "rt") as f:
+        return [json.loads(line) for line in f]
+
+
+def answer_groups(record: dict[str, Any]) -> list[list[str]]:
+    """A record's exact answer as synonym groups (factoid: one group; list: one per item), blanks dropped."""
+    groups = [g if isinstance(g, list) else [g] for g in record.get("exact_answer") or []]
+    return [kept for g in groups if (kept := [str(s) for s in g if str(s).strip()])]
+
+
+def bioasq_dev_sample(kind: str, n: int, seed: int) -> list[dict[str, Any]]:
+    """``n`` BioASQ 7B-10B records of question type ``kind`` that have exact answers, sampled with ``seed``
+    (sorted by id, then shuffled: the same sample on every machine)."""
+    rows = [r for r in bioasq_records() if r["task"] in BIOASQ_DEV_TASKS and r["type"] == kind and answer_groups(r)]
+    rows.sort(key=lambda r: r["id"])
+    random.Random(seed).shuffle(rows)
+    return rows[:n]

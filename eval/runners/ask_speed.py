@@ -10,10 +10,8 @@ chunks that each hold the CPU lock for a few minutes.
 from __future__ import annotations
 
 import asyncio
-import gzip
 import json
 import logging
-import random
 import statistics
 import time
 from pathlib import Path
@@ -24,29 +22,22 @@ import click
 from biomedqa.agent import prompts
 from biomedqa.cli.options import with_settings
 from biomedqa.cli.output import echo_json
+from biomedqa.eval.datasets import answer_groups, bioasq_dev_sample
 from biomedqa.eval.paired import read_journal, run_budgeted, todo
 from biomedqa.settings import Settings
-from biomedqa.shared_data import shared_path
 from biomedqa.types import Answer
 
 logger = logging.getLogger(__name__)
 
-TASKS = ("7B", "8B", "9B", "10B")
 MODES = ("agent", "plain")
 
 
 def factoid_questions(seed: int, n: int) -> list[dict[str, Any]]:
     """``n`` BioASQ 7B-10B factoid questions, sampled with ``seed``."""
-    rows = []
-    with gzip.open(shared_path("bioasq", "bioasq_7b-11b_golden.jsonl.gz"), "rt") as f:
-        for line in f:
-            q = json.loads(line)
-            if q["task"] in TASKS and q["type"] == "factoid" and q.get("exact_answer"):
-                names = [a for group in q["exact_answer"] for a in (group if isinstance(group, list) else [group])]
-                rows.append({"qid": q["id"], "question": q["body"], "answers": [a for a in names if a]})
-    rows.sort(key=lambda r: r["qid"])
-    random.Random(seed).shuffle(rows)
-    return rows[:n]
+    return [
+        {"qid": r["id"], "question": r["body"], "answers": [a for g in answer_groups(r) for a in g]}
+        for r in bioasq_dev_sample("factoid", n, seed)
+    ]
 
 
 def names_answer(text: str, answers: list[str]) -> bool:

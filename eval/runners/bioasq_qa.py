@@ -12,9 +12,6 @@ and F1. A name matches a gold synonym after lower-casing and dropping punctuatio
 from __future__ import annotations
 
 import asyncio
-import gzip
-import json
-import random
 import re
 import statistics
 import time
@@ -27,12 +24,11 @@ import click
 from biomedqa.agent import prompts
 from biomedqa.agent.citations import name_lines, name_of, split_sentences
 from biomedqa.cli.options import with_settings
+from biomedqa.eval.datasets import answer_groups, bioasq_dev_sample
 from biomedqa.eval.metrics import mcnemar
 from biomedqa.eval.paired import read_journal, run_budgeted, save_result, todo
 from biomedqa.settings import Settings
-from biomedqa.shared_data import shared_path
 
-TASKS = ("7B", "8B", "9B", "10B")
 TYPES = ("factoid", "list")
 MODES = ("agent", "rag")
 LIMITS = {"factoid": 5, "list": 10}
@@ -40,17 +36,10 @@ LIMITS = {"factoid": 5, "list": 10}
 
 def load_questions(kind: str, n: int, seed: int) -> list[dict[str, Any]]:
     """``n`` BioASQ 7B-10B questions of ``kind`` with exact answers, sampled with ``seed``."""
-    rows = []
-    with gzip.open(shared_path("bioasq", "bioasq_7b-11b_golden.jsonl.gz"), "rt") as f:
-        for line in f:
-            q = json.loads(line)
-            if q["task"] in TASKS and q["type"] == kind and q.get("exact_answer"):
-                groups = [g if isinstance(g, list) else [g] for g in q["exact_answer"]]
-                groups = [[str(s) for s in g if str(s).strip()] for g in groups]
-                rows.append({"qid": q["id"], "type": kind, "question": q["body"], "gold": [g for g in groups if g]})
-    rows.sort(key=lambda r: r["qid"])
-    random.Random(seed).shuffle(rows)
-    return rows[:n]
+    return [
+        {"qid": r["id"], "type": kind, "question": r["body"], "gold": answer_groups(r)}
+        for r in bioasq_dev_sample(kind, n, seed)
+    ]
 
 
 def norm(text: str) -> str:

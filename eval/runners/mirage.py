@@ -52,11 +52,10 @@ def load_pubmedqa_train() -> list[dict[str, Any]]:
 
 def load_bioasq_dev() -> list[dict[str, Any]]:
     """MIRAGE BioASQ-Y/N without task 11B (reserved as the final check): the yes/no questions of 7B-10B."""
-    import gzip
+    from biomedqa.eval.datasets import BIOASQ_DEV_TASKS, bioasq_records
 
-    with gzip.open(shared_path("bioasq", "bioasq_7b-11b_golden.jsonl.gz"), "rt") as f:
-        reserved = {r["id"] for r in map(json.loads, f) if r["task"] == "11B"}
-    return [it for it in load_subset("bioasq") if it["qid"] not in reserved]
+    dev = {r["id"] for r in bioasq_records() if r["task"] in BIOASQ_DEV_TASKS}
+    return [it for it in load_subset("bioasq") if it["qid"] in dev]
 
 
 def load_subset(subset: str) -> list[dict[str, Any]]:

@@ -25,11 +25,12 @@ from biomedqa.agent.facts import names
 from biomedqa.agent.verify import verify_claim
 from biomedqa.cli.options import with_settings
 from biomedqa.cli.output import echo_json
+from biomedqa.eval.datasets import BIOASQ_DEV_TASKS
 from biomedqa.settings import Settings
 from biomedqa.shared_data import shared_path
 from biomedqa.types import Passage
 
-TASKS = ("7B", "8B", "9B", "10B")
+TASKS = BIOASQ_DEV_TASKS  # 11B is reserved
 _NUM = re.compile(r"(?<![\w.\-])\d+(?:\.\d+)?(?![\w.])|(?<=[\s(])\d+(?:\.\d+)?(?=%)")
 _AUX = re.compile(r"\b(is|are|was|were|can|could|may|might|will|would|should|has|have|had|does|do|did)\b")
 _NEG = (
