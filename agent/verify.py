@@ -77,11 +77,18 @@ def defect(
         return "has no subject (a bare list or fragment)"
     if draft and not names and body[:1].islower():
         return "has no subject (starts mid-sentence)"
-    if question and not _polar_reply(question, body) and set(map(_stem, words)) <= set(
-        map(_stem, content_words(question))
-    ):
+    if question and not _polar_reply(question, body) and not _new_numbers(body, question) and set(
+        map(_stem, words)
+    ) <= set(map(_stem, content_words(question))):
         return "restates the question instead of answering it"
     return None
+
+
+def _new_numbers(body: str, question: str) -> bool:
+    """Whether the sentence states a number the question does not ("30% of RA patients …" answers
+    "What percentage of RA patients …"): a number is content, even where every word is the question's."""
+    asked = facts.numbers(question)
+    return any(not any(n.matches(q) for q in asked) for n in facts.numbers(body))
 
 
 _POLAR_QUESTION = re.compile(

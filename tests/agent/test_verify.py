@@ -74,6 +74,12 @@ def test_defects_are_refused() -> None:
     assert defect("Oral agents should be continued when starting insulin [1].", question=polar) == (
         "restates the question instead of answering it"
     )
+    share = "What percentage of rheumatoid arthritis patients do not respond to anti-TNF therapy?"
+    answer = "30% of rheumatoid arthritis patients do not respond to anti-TNF therapy [1]."
+    assert defect(answer, question=share) is None
+    assert defect("Rheumatoid arthritis patients do not respond to anti-TNF therapy [1].", question=share) == (
+        "restates the question instead of answering it"
+    )
     assert defect("Evidence: [1] (PMID 28293123) <<<The initial approval>>>") is not None
     assert defect("1, 2, 3 [1].") == "has no subject (a bare list or fragment)"
     first = "Dako's IHC 22C3 assesses PD-L1 status [1]."

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 from biomedqa.deps import Deps
-from biomedqa.eval.runners.ask_speed import factoid_questions, read_journal, run, summarize
+from biomedqa.eval.runners.ask_speed import NUMBER_ANSWER, factoid_questions, names_answer, read_journal, run, summarize
 from biomedqa.settings import Settings
 from biomedqa.testing import ListRetriever, ScriptedChatModel
 from biomedqa.types import Passage
@@ -38,3 +38,19 @@ def test_run_journals_both_modes_and_resumes(settings: Settings, tmp_path: Path)
     s = summarize(rows)
     assert s["n"] == 2 and s["plain"]["named"] >= 1 and s["agent"]["cited_outside_evidence"] == 0
     assert s["agent"]["median_s"] > 0 and "plan" in s["agent"]["nodes_median_s"]
+
+
+def test_names_answer_normalises_punctuation_and_leading_words() -> None:
+    assert names_answer("Herpes viruses have a large double-stranded DNA genome [1].", ["double stranded DNA"])
+    assert names_answer("AgRP is expressed in the ventral hypothalamus [1].", ["in the Hypothalamus"])
+    agrp = "AgRP is expressed in the ventral hypothalamus [1]."
+    assert not names_answer(agrp, ["in the Hypothalamus"], verbatim=True)
+    assert not names_answer("Dynamin binds GTP [1].", ["DNA"]) and not names_answer("Dynamin binds GTP.", ["dyn"])
+
+
+def test_number_questions_and_number_matching() -> None:
+    qs = factoid_questions(1, 100, "number")
+    assert 20 <= len(qs) <= 40 and all(any(NUMBER_ANSWER.match(a) for a in q["answers"]) for q in qs)
+    assert names_answer("About 2,500 genes arose from the duplication [1].", ["2500"])
+    assert names_answer("The Baltimore classification has seven groups [1].", ["7"])
+    assert not names_answer("The Baltimore classification has six groups [1].", ["7", "seven"])
