@@ -165,6 +165,8 @@ def name_keys(text: str) -> set[str]:
     keys = set(toks) | {a + b for a, b in zip(toks, toks[1:], strict=False)}
     for t in _TOKEN_RX.findall(text):  # "PD-L1/PD-1" also as its parts
         keys |= {_squash(p) for p in re.split(r"[/]", t) if p}
+        # A name inside a hyphenated compound ("CYP2C19-poor metabolisers") also as itself.
+        keys |= {_squash(p) for p in t.split("-") if len(p) > 2 and is_name(p)}
     return keys
 
 

@@ -118,3 +118,12 @@ def test_brackets_inside_names_are_not_evidence_markers() -> None:
     s = "The predominant genotype was G1P[8]. [1]"
     assert refs_in(s, 9) == [1]
     assert render(s, [1], [p]) == "The predominant genotype was G1P[8] [PMID:29790933]."
+
+
+def test_a_name_inside_a_hyphenated_compound_is_found() -> None:
+    doc = [Passage(doc_id="31846723", pmid="31846723", text=(
+        "Southeast Asians exhibit a higher prevalence of CYP2C19-poor metabolisers compared with East Asians."))]
+    found = check_claim("Southeast Asians have more CYP2C19 poor metabolisers than East Asians [1].", doc)
+    assert "name CYP2C19" not in found.reason
+    swapped = check_claim("Southeast Asians have more CYP2D6 poor metabolisers than East Asians [1].", doc)
+    assert swapped.verdict != "supported" and "name CYP2D6" in swapped.reason
