@@ -21,6 +21,7 @@ from typing import Any
 import click
 
 from biomedqa.agent import facts, prompts
+from biomedqa.agent.citations import NO_ANSWER
 from biomedqa.cli.options import with_settings
 from biomedqa.cli.output import echo_json
 from biomedqa.eval.datasets import answer_groups, bioasq_dev_sample
@@ -139,6 +140,11 @@ def _pct(values: list[float], p: float) -> float:
     return round(s[min(len(s) - 1, max(0, round(p * (len(s) - 1))))], 2) if s else 0.0
 
 
+def _declined(text: str) -> bool:
+    """The answer says the evidence does not answer the question (the agent's honest refusal)."""
+    return text.strip().startswith(NO_ANSWER.rstrip("."))
+
+
 def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Median / p90 seconds per mode over questions both modes finished, per-node medians, answers named."""
     by = {m: {r["qid"]: r for r in rows if r["mode"] == m} for m in MODES}
@@ -148,6 +154,8 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         secs = [by[m][q]["seconds"] for q in both]
         out[m] = {"median_s": round(statistics.median(secs), 2) if secs else 0.0, "p90_s": _pct(secs, 0.9),
                   "named": sum(by[m][q]["named"] for q in both),
+                  "declined": sum(_declined(by[m][q]["text"]) for q in both),
+                  "answered_not_named": sum(not by[m][q]["named"] and not _declined(by[m][q]["text"]) for q in both),
                   "named_verbatim": sum(by[m][q].get("named_verbatim", False) for q in both)}  # fmt: skip
     nodes = sorted({k for q in both for k in by["agent"][q]["timings"]} - {"total"})
     out["agent"]["nodes_median_s"] = {
@@ -192,5 +200,6 @@ def command(n: int, seed: int, kind: str, budget: float, out: Path, as_json: boo
         f"agent median {a['median_s']} s, p90 {a['p90_s']} s; plain median {p['median_s']} s, p90 {p['p90_s']} s; "
         f"ratio {result['ratio_median']}; answer named: agent {a['named']}, plain {p['named']} "
         f"(McNemar p = {result['named_mcnemar']['p']}; verbatim substring: agent {a['named_verbatim']}, "
-        f"plain {p['named_verbatim']})"
+        f"plain {p['named_verbatim']}); declined: agent {a['declined']}, plain {p['declined']}; answered without "
+        f"naming it: agent {a['answered_not_named']}, plain {p['answered_not_named']}"
     )

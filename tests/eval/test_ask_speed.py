@@ -38,6 +38,7 @@ def test_run_journals_both_modes_and_resumes(settings: Settings, tmp_path: Path)
     s = summarize(rows)
     assert s["n"] == 2 and s["plain"]["named"] >= 1 and s["agent"]["cited_outside_evidence"] == 0
     assert s["agent"]["median_s"] > 0 and "plan" in s["agent"]["nodes_median_s"]
+    assert s["agent"]["declined"] + s["agent"]["answered_not_named"] + s["agent"]["named"] == s["n"]
 
 
 def test_names_answer_normalises_punctuation_and_leading_words() -> None:
