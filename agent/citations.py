@@ -48,8 +48,8 @@ _LEAD_STYLE = re.compile(r"(?<=[.!?])\s+(?=\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\])")
 def trailing_refs(text: str) -> str:
     """A draft written as "[1] Subject verb ... [2] Subject ..." with each marker moved to its sentence's end.
 
-    Only markers followed by a capitalised word move: "[1] uses X to do Y" (the marker as the subject)
-    is left as it is, for the verifier to refuse.
+    Only markers followed by a capitalised word or a number ("[1] 8 copies of LBX …") move: "[1] uses X to
+    do Y" (the marker as the subject) is left as it is, for the verifier to refuse.
     """
     if not _LEAD_REFS.match(text.strip()):
         return text
@@ -57,7 +57,7 @@ def trailing_refs(text: str) -> str:
     for part in _LEAD_STYLE.split(text.strip()):
         m = _LEAD_REFS.match(part)
         rest = part[m.end() :].strip() if m else part
-        if m and rest[:1].isupper():
+        if m and (rest[:1].isupper() or rest[:1].isdigit()):
             end = rest[-1] if rest[-1:] in ".!?" else "."
             part = f"{rest.rstrip('.!? ')} {m.group(0).strip().rstrip('.,; ')}{end}"
         out.append(part)

@@ -53,6 +53,19 @@ class Draft(BaseModel):
     calibration: str | None = Field(default=None, description="The calibration that chose the option")
 
 
+class Checked(BaseModel):
+    """A draft with its verdicts and the evidence they refer to: the best one reflect has seen, so that a
+    revision that verifies no better than the draft before it does not replace it."""
+
+    draft: Draft
+    support: list[SentenceSupport]
+    evidence_ids: list[str]
+
+    def score(self) -> tuple[int, int]:
+        """(supported, partial) sentences: what finalize would keep."""
+        return (sum(s.verdict == "supported" for s in self.support), sum(s.verdict == "partial" for s in self.support))
+
+
 class Final(BaseModel):
     """What finalize hands to the API: the rendered answer and its checked support."""
 
@@ -93,6 +106,7 @@ class AgentState(TypedDict, total=False):
     searched: LiteratureSource
     draft: Draft
     support: list[SentenceSupport]
+    best: Checked
     feedback: str
     revisions: int
     retrievals: int

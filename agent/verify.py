@@ -77,11 +77,29 @@ def defect(
         return "has no subject (a bare list or fragment)"
     if draft and not names and body[:1].islower():
         return "has no subject (starts mid-sentence)"
-    if question and not _polar_reply(question, body) and not _new_numbers(body, question) and set(
-        map(_stem, words)
-    ) <= set(map(_stem, content_words(question))):
+    if (
+        question
+        and not _polar_reply(question, body)
+        and not _choice_reply(question, body)
+        and not _new_numbers(body, question)
+        and set(map(_stem, words)) <= set(map(_stem, content_words(question)))
+    ):
         return "restates the question instead of answering it"
     return None
+
+
+_ALTERNATIVES = re.compile(r"((?:[\w-]+\s*,\s*)*[\w-]+)\s*,?\s+or\s+([\w-]+)", re.I)
+
+
+def _choice_reply(question: str, body: str) -> bool:
+    """A question that offers alternatives ("an m6A writer, reader or eraser?", "in males or females?")
+    answered by choosing: naming some of them but not all is the answer, though every word is the question's."""
+    m = _ALTERNATIVES.search(question)
+    if not m:
+        return False
+    offered = {_stem(w.lower()) for w in re.split(r"\s*,\s*", m.group(1)) + [m.group(2)]}
+    said = {_stem(w.lower()) for w in re.findall(r"[\w-]+", body)}
+    return 0 < len(offered & said) < len(offered)
 
 
 def _new_numbers(body: str, question: str) -> bool:

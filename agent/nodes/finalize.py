@@ -26,6 +26,9 @@ async def finalize(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
     evidence = state.get("evidence", [])
     draft = state["draft"]
     support = state.get("support", [])
+    best = state.get("best")
+    if best is not None and best.evidence_ids == [p.doc_id for p in evidence]:
+        draft, support = best.draft, best.support  # a later revision that verified no better does not replace it
     kept = _kept(support, draft.text) if draft.text.strip() != NO_ANSWER else []
     sentences: list[str] = []
     citations: dict[str, Citation] = {}

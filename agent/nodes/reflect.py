@@ -16,7 +16,7 @@ from langgraph.runtime import Runtime
 
 from biomedqa.agent.citations import NO_ANSWER, refs_in, split_sentences, strip_refs
 from biomedqa.agent.llm_io import node_event
-from biomedqa.agent.state import AgentState, is_closed
+from biomedqa.agent.state import AgentState, Checked, is_closed
 from biomedqa.agent.verify import check_claim, defect, verify_claim
 from biomedqa.deps import Deps
 from biomedqa.types import NAME_FORMATS, SentenceSupport, TraceEvent
@@ -119,7 +119,13 @@ async def reflect(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
         )
     counts = {v: sum(s.verdict == v for s in support) for v in ("supported", "partial", "unsupported")}
     events.append(node_event("reflect", t0, f"verdicts {counts}", verdicts=[s.model_dump() for s in support]))
-    return {"support": support, "feedback": feedback, "events": events}
+    out: dict[str, Any] = {"support": support, "feedback": feedback, "events": events}
+    checked = Checked(draft=draft, support=support, evidence_ids=[p.doc_id for p in state.get("evidence", [])])
+    best = state.get("best")
+    # A revision replaces the earlier draft only when more of it is verified: ties keep the earlier answer.
+    if best is None or best.evidence_ids != checked.evidence_ids or checked.score() > best.score():
+        out["best"] = checked
+    return out
 
 
 def after_reflect(state: AgentState, runtime: Runtime[Deps]) -> str:

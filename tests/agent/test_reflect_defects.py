@@ -107,3 +107,25 @@ def test_a_bare_name_answering_a_which_question_is_an_answer_but_a_bare_number_i
         deps, "Dako [1]. Dako's IHC 22C3 is the companion diagnostic test that assesses PD-L1 status [1]."
     ).ask(QUESTION)
     assert [s.verdict for s in fragment_then_sentence.support] == ["supported"]  # the fragment is refused
+
+
+def test_a_revision_that_verifies_no_better_does_not_replace_the_draft(deps: Deps) -> None:
+    first = "Dako's IHC 22C3 assesses PD-L1 status of patients [1]. The test was approved in 2011 [1]."
+    worse = "Nivolumab assesses PD-L1 status of patients [1]."
+
+    def draft(prompt: str) -> str:
+        return worse if "Your previous answer had unsupported sentences" in prompt else first
+
+    llm = ScriptedChatModel(
+        {
+            "in 2-4 short sentences": draft,
+            "Does the evidence support": json.dumps({"verdict": "supported"}),
+            "better short keyword search query": json.dumps({"query": "pembrolizumab PD-L1"}),
+        }
+    )
+    agent = Agent(deps=Deps(deps.settings, llm=llm, retriever=ListRetriever([PEMBRO])))
+    answer = agent.ask(QUESTION)
+    drafts = [e for e in answer.trace.of_kind("llm") if e.name == "generate"] if answer.trace else []
+    assert len(drafts) == 2  # the first draft had an unsupported sentence, so it was revised once
+    assert "Dako's IHC 22C3" in answer.text and "2011" not in answer.text and "Nivolumab" not in answer.text
+    assert [s.verdict for s in answer.support] == ["supported"]

@@ -31,6 +31,11 @@ def values(text: str) -> list[float]:
     return [n.value for n in facts.numbers(text)]
 
 
+def test_the_digit_of_a_word_is_not_a_number() -> None:
+    assert [n.value for n in facts.numbers("3D optical coherence tomography and 2D gels")] == []
+    assert [n.value for n in facts.numbers("the 3rd trial was 4x faster in 5mg doses")] == [3, 4, 5]
+
+
 def test_numbers_are_normalised() -> None:
     assert values("84k") == values("84,000") == values("84 thousand") == [84000.0]
     assert values("5e-8") == values("5×10⁻⁸") == values("5 x 10^-8") == values("5 × 10-8") == [pytest.approx(5e-8)]
@@ -80,6 +85,13 @@ def test_defects_are_refused() -> None:
     assert defect("Rheumatoid arthritis patients do not respond to anti-TNF therapy [1].", question=share) == (
         "restates the question instead of answering it"
     )
+    choice = "Is METTL3 an m6A writer, reader or eraser?"
+    assert defect("METTL3 is an m6A writer [2].", question=choice) is None
+    assert defect("METTL3 is an m6A writer, reader or eraser [2].", question=choice) == (
+        "restates the question instead of answering it"
+    )
+    assert defect("PPROM is a condition that occurs in females [3].", question=(
+        "Is PPROM a condition that occurs in males or females?")) is None
     assert defect("Evidence: [1] (PMID 28293123) <<<The initial approval>>>") is not None
     assert defect("1, 2, 3 [1].") == "has no subject (a bare list or fragment)"
     first = "Dako's IHC 22C3 assesses PD-L1 status [1]."
@@ -109,6 +121,7 @@ def test_leading_markers_move_to_the_end_only_before_a_subject() -> None:
     restating = "[1] uses X to do Y. [2] uses X to do Y."
     assert trailing_refs(restating) == restating and defect(restating) is not None
     assert trailing_refs("Plain [1]. Text [2].") == "Plain [1]. Text [2]."
+    assert trailing_refs("[1] 8 copies of LBX are found in teleosts.") == "8 copies of LBX are found in teleosts [1]."
 
 
 def test_brackets_inside_names_are_not_evidence_markers() -> None:
