@@ -75,7 +75,7 @@ def defect(
             return "names nothing"
     elif len(words) < 2:
         return "has no subject (a bare list or fragment)"
-    if draft and not names and body[:1].islower():
+    if draft and not names and body[:1].islower() and not _named_subject(body):
         return "has no subject (starts mid-sentence)"
     if (
         question
@@ -107,6 +107,13 @@ def _new_numbers(body: str, question: str) -> bool:
     "What percentage of RA patients …"): a number is content, even where every word is the question's."""
     asked = facts.numbers(question)
     return any(not any(n.matches(q) for q in asked) for n in facts.numbers(body))
+
+
+def _named_subject(body: str) -> bool:
+    """A sentence that opens with a name written in lower case ("signatureSearch is …", "mTOR inhibits …",
+    "p53 …"): a capital or a digit inside its first word."""
+    first = body.split(maxsplit=1)[0] if body.split() else ""
+    return bool(re.search(r"[A-Z0-9]", first[1:]))
 
 
 _POLAR_QUESTION = re.compile(

@@ -92,6 +92,9 @@ def test_defects_are_refused() -> None:
     )
     assert defect("PPROM is a condition that occurs in females [3].", question=(
         "Is PPROM a condition that occurs in males or females?")) is None
+    assert defect("signatureSearch is an R/Bioconductor package for signature searching [1].") is None
+    assert defect("mTOR inhibition reduced growth [1].") is None
+    assert defect("and reduced growth in mice [1].") == "has no subject (starts mid-sentence)"
     assert defect("Evidence: [1] (PMID 28293123) <<<The initial approval>>>") is not None
     assert defect("1, 2, 3 [1].") == "has no subject (a bare list or fragment)"
     first = "Dako's IHC 22C3 assesses PD-L1 status [1]."
