@@ -22,9 +22,14 @@ def render(ans: SqlAnswer) -> None:
 
     console = stdout_console()
     if ans.sql:
-        console.print(Syntax(ans.sql, "sql", word_wrap=True))
+        if console.is_terminal:
+            console.print(Syntax(ans.sql, "sql", word_wrap=True))
+        else:  # a pipe or file: the bare query, not a highlight block padded to the console's width
+            console.print(ans.sql, markup=False, highlight=False, soft_wrap=True)
     if ans.columns:
-        table = Table(*["#", *ans.columns], title=" + ".join(ans.tables) or None, show_lines=False)
+        if ans.tables:  # above the table, not as its title: a title wraps to the width of a one-column table
+            console.print(f"[dim]from {' + '.join(ans.tables)}[/]")
+        table = Table(*["#", *ans.columns], show_lines=False)
         for i, row in enumerate(ans.rows, start=1):
             table.add_row(str(i), *["" if v is None else str(v) for v in row])
         console.print(table)
