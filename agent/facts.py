@@ -41,7 +41,7 @@ _NUM_RX = re.compile(
     r"(?:\s*-?\s*(?P<unit>%|per ?cent\b|(?:mg/kg|mg/dl|mmol/l|mmhg|kda|mmol|µmol|μmol|nmol|mcg|µg|μg|ug|ng|mg|kg|"
     r"µl|μl|ml|mm|cm|nm|µm|μm|iu|hrs|hr|hours?|min(?:utes)?|days?|weeks?|months?|years?|fold|bp|kb|gy|g|h|l)\b))?"
     # not the digit of a word ("3D", "2G"): a letter may follow only as an ordinal or a fold ("3rd", "4x")
-    r"(?=(?:st|nd|rd|th|x)\b|[^A-Za-z]|$)",
+    r"(?=(?:st|nd|rd|th|x)\b|[^A-Za-z0-9]|$)",
     re.I,
 )
 _BARE_POW_RX = re.compile(r"(?<![\d.])10\s*\^\s*(?P<e>[-+]?\d+)")

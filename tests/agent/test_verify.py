@@ -34,6 +34,7 @@ def values(text: str) -> list[float]:
 def test_the_digit_of_a_word_is_not_a_number() -> None:
     assert [n.value for n in facts.numbers("3D optical coherence tomography and 2D gels")] == []
     assert [n.value for n in facts.numbers("the 3rd trial was 4x faster in 5mg doses")] == [3, 4, 5]
+    assert [n.value for n in facts.numbers("Dako's IHC 22C3 and 1,272 patients")] == [1272]
 
 
 def test_numbers_are_normalised() -> None:
