@@ -69,30 +69,34 @@ def test_real_sentence_supported_changed_ones_not(records: dict[str, Passage]) -
     assert paraphrase.verdict == "supported" and "PD-L1 status" in paraphrase.quote
 
 
+RESTATES = "restates the question instead of answering it"
+POLAR = "Should oral agents be continued when starting insulin?"
+SHARE = "What percentage of rheumatoid arthritis patients do not respond to anti-TNF therapy?"
+CHOICE = "Is METTL3 an m6A writer, reader or eraser?"
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "why"),
+    [
+        ("Which test assesses PD-L1 status for pembrolizumab?", "A test assesses PD-L1 status for pembrolizumab [1].",
+         RESTATES),
+        (POLAR, "Yes, oral agents should be continued when starting insulin [1].", None),
+        (POLAR, "Oral agents should be continued when starting insulin [1].", RESTATES),
+        (SHARE, "30% of rheumatoid arthritis patients do not respond to anti-TNF therapy [1].", None),  # a new number
+        (SHARE, "Rheumatoid arthritis patients do not respond to anti-TNF therapy [1].", RESTATES),
+        (CHOICE, "METTL3 is an m6A writer [2].", None),  # picks one of the alternatives offered
+        (CHOICE, "METTL3 is an m6A writer, reader or eraser [2].", RESTATES),
+        ("Is PPROM a condition that occurs in males or females?", "PPROM is a condition that occurs in females [3].",
+         None),
+    ],
+)
+def test_restating_the_question_is_not_an_answer(question: str, sentence: str, why: str | None) -> None:
+    assert defect(sentence, question=question) == why
+
+
 def test_defects_are_refused() -> None:
     q = "Which test assesses PD-L1 status for pembrolizumab?"
     assert defect("[1] assesses PD-L1 status for pembrolizumab.", question=q) is not None
-    assert defect("A test assesses PD-L1 status for pembrolizumab [1].", question=q) == (
-        "restates the question instead of answering it"
-    )
-    polar = "Should oral agents be continued when starting insulin?"
-    assert defect("Yes, oral agents should be continued when starting insulin [1].", question=polar) is None
-    assert defect("Oral agents should be continued when starting insulin [1].", question=polar) == (
-        "restates the question instead of answering it"
-    )
-    share = "What percentage of rheumatoid arthritis patients do not respond to anti-TNF therapy?"
-    answer = "30% of rheumatoid arthritis patients do not respond to anti-TNF therapy [1]."
-    assert defect(answer, question=share) is None
-    assert defect("Rheumatoid arthritis patients do not respond to anti-TNF therapy [1].", question=share) == (
-        "restates the question instead of answering it"
-    )
-    choice = "Is METTL3 an m6A writer, reader or eraser?"
-    assert defect("METTL3 is an m6A writer [2].", question=choice) is None
-    assert defect("METTL3 is an m6A writer, reader or eraser [2].", question=choice) == (
-        "restates the question instead of answering it"
-    )
-    assert defect("PPROM is a condition that occurs in females [3].", question=(
-        "Is PPROM a condition that occurs in males or females?")) is None
     assert defect("signatureSearch is an R/Bioconductor package for signature searching [1].") is None
     assert defect("mTOR inhibition reduced growth [1].") is None
     assert defect("and reduced growth in mice [1].") == "has no subject (starts mid-sentence)"
