@@ -112,8 +112,8 @@ def _new_numbers(body: str, question: str) -> bool:
 def _named_subject(body: str) -> bool:
     """A sentence that opens with a name written in lower case ("signatureSearch is …", "mTOR inhibits …",
     "p53 …"): a capital or a digit inside its first word."""
-    first = body.split(maxsplit=1)[0] if body.split() else ""
-    return bool(re.search(r"[A-Z0-9]", first[1:]))
+    words = body.split(maxsplit=1)
+    return bool(words and re.search(r"[A-Z0-9]", words[0][1:]))
 
 
 _POLAR_QUESTION = re.compile(

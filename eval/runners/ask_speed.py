@@ -49,7 +49,7 @@ NUMBER_ANSWER = re.compile(
 def factoid_questions(seed: int, n: int, kind: str = "factoid") -> list[dict[str, Any]]:
     """``n`` BioASQ 7B-10B factoid questions, sampled with ``seed``; ``kind="number"``: only those whose
     expected answer is a number or a quantity ("2500", "3%", "seven"), all 34 of them at most."""
-    pool = len(bioasq_dev_sample("factoid", 10**6, seed)) if kind == "number" else n
+    pool = 10**6 if kind == "number" else n  # number: filter the whole shuffled pool, then take n
     rows = [
         {"qid": r["id"], "question": r["body"], "answers": [a for g in answer_groups(r) for a in g]}
         for r in bioasq_dev_sample("factoid", pool, seed)
