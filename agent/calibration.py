@@ -23,7 +23,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import BaseModel, Field
 
@@ -104,18 +104,19 @@ def calibrated(
     running: RunningMean | None = None,
     fitted: FittedCalibrator | None = None,
     evidence: bool = True,
+    views: Mapping[str, Mapping[str, float]] | None = None,
 ) -> dict[str, float]:
     """The option probabilities under one resolved method: the one rule the agent and the evaluation share.
 
     ``contextual`` and ``batch`` need the content-free ``prior``, ``batch`` a ``running`` mean, ``fitted`` a
-    calibrator.
+    calibrator (and the scores of the other prompt ``views`` it was fitted on).
     """
     probs = option_probs(scores)
     if method == "none":
         return probs
     if method == "fitted":
         assert fitted is not None, "fitted calibration needs a calibrator"
-        return fitted.probs(scores)
+        return fitted.probs(scores, views)
     assert prior is not None, f"{method} calibration needs the content-free prior"
     if method == "batch":
         assert running is not None, "batch calibration needs the run's running mean"
@@ -131,7 +132,8 @@ def slug(model: str, options: Mapping[str, str], evidence: bool) -> str:
 
 
 class FittedCalibrator(BaseModel):
-    """A multinomial logistic regression over the option log-probabilities (normalised over the options)."""
+    """A multinomial logistic regression over the option log-probabilities (normalised over the options),
+    of the letters prompt and of any other prompt views (framings) it was fitted on."""
 
     model: str = Field(description="The GGUF model the log-probabilities came from")
     options: list[str] = Field(description="Option texts in letter order, lower-cased; the classes")
@@ -142,10 +144,15 @@ class FittedCalibrator(BaseModel):
     intercept: list[float]
     fitted_on: str = Field(description="What the labelled questions were, e.g. 'pubmedqa-train (n=500)'")
     n: int
+    views: list[str] = Field(
+        default_factory=lambda: ["letters"],
+        description="The prompt framings whose option log-probs are the inputs, in order (agent.prompts.VIEWS)",
+    )
 
-    def probs(self, scores: Mapping[str, float]) -> dict[str, float]:
+    def probs(self, scores: Mapping[str, float], views: Mapping[str, Mapping[str, float]] | None = None,
+              ) -> dict[str, float]:
         letters = sorted(scores)
-        x = features(scores)
+        x = view_features({**(views or {}), "letters": scores}, self.views)
         z = [(v - m) / s for v, m, s in zip(x, self.mean, self.scale, strict=True)]
         logits = [sum(c * v for c, v in zip(row, z, strict=True)) + b
                   for row, b in zip(self.coef, self.intercept, strict=True)]
@@ -163,16 +170,40 @@ def features(scores: Mapping[str, float]) -> list[float]:
     return [math.log(max(p[k], 1e-12)) for k in sorted(p)]
 
 
+def view_features(views: Mapping[str, Mapping[str, float]], names: Sequence[str]) -> list[float]:
+    """The features of each named view in turn ("letters" is the letters prompt's scores)."""
+    missing = [v for v in names if v not in views]
+    if missing:
+        raise KeyError(f"calibrator needs prompt views {missing} that were not scored")
+    return [x for v in names for x in features(views[v])]
+
+
+def row_views(row: Mapping[str, object]) -> dict[str, Mapping[str, float]]:
+    """A run row's scores per view: ``scores`` is the letters prompt, ``views`` holds the others."""
+    views = row.get("views") or {}
+    assert isinstance(views, Mapping)
+    return {"letters": cast("Mapping[str, float]", row["scores"]), **views}
+
+
+def shared_views(rows: Sequence[Mapping[str, object]]) -> list[str]:
+    """The views every row was scored under, letters first: what a calibrator fitted on them can use."""
+    if not rows:
+        return ["letters"]
+    common = set.intersection(*(set(row_views(r)) for r in rows))
+    return [v for v in row_views(rows[0]) if v in common]
+
+
 def fit(
-    rows: Sequence[tuple[Mapping[str, float], str]], *, model: str, options: Mapping[str, str], evidence: bool,
-    fitted_on: str, c: float = 1.0,
+    rows: Sequence[tuple[Mapping[str, Mapping[str, float]], str]], *, model: str, options: Mapping[str, str],
+    evidence: bool, fitted_on: str, c: float = 1.0, views: Sequence[str] = ("letters",),
 ) -> FittedCalibrator:
-    """Fit on ``(scores, gold letter)`` pairs (scikit-learn's LogisticRegression; inference is plain numpy)."""
+    """Fit on ``({view: scores}, gold letter)`` pairs over ``views`` (scikit-learn's LogisticRegression;
+    inference is plain numpy)."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
     letters = sorted(options)
-    x = np.array([features(s) for s, _ in rows], dtype=np.float64)
+    x = np.array([view_features(s, views) for s, _ in rows], dtype=np.float64)
     y = np.array([letters.index(g) for _, g in rows])
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
@@ -189,7 +220,7 @@ def fit(
         coef[cls], intercept[cls] = w, b
     return FittedCalibrator(
         model=model, options=list(option_set(options)), evidence=evidence, mean=mean.tolist(), scale=scale.tolist(),
-        coef=coef, intercept=intercept, fitted_on=fitted_on, n=len(rows),
+        coef=coef, intercept=intercept, fitted_on=fitted_on, n=len(rows), views=list(views),
     )
 
 

@@ -93,6 +93,7 @@ class ChoiceCalibration:
         evidence: bool,
         prompt_for: PromptFor,
         answer_prefix: str,
+        views: Mapping[str, Mapping[str, float]] | None = None,
     ) -> Decision:
         """Choose the option under ``method`` (none / contextual / batch / fitted / auto)."""
         resolved: Method = "none"
@@ -101,6 +102,12 @@ class ChoiceCalibration:
             resolved = "batch" if method == "batch" else "contextual"
             if method in ("fitted", "auto"):
                 fitted = self.fitted(llm.name, options, evidence)
+                missing = [v for v in (fitted.views if fitted else []) if v != "letters" and v not in (views or {})]
+                if missing:
+                    logger.warning("calibration file for %s reads prompt views %s that were not scored "
+                                   "(agent.choice_views=letters?): contextual calibration instead",
+                                   llm.name, ", ".join(missing))
+                    fitted = None
                 if fitted is not None:
                     resolved = "fitted"
                 elif method == "fitted":
@@ -112,5 +119,5 @@ class ChoiceCalibration:
         if resolved in ("contextual", "batch"):
             prior = await self.prior(llm, prompt_for, list(scores), answer_prefix)
         out = calibrated(resolved, scores, options, prior=prior, running=self.running, fitted=fitted,
-                         evidence=evidence)
+                         evidence=evidence, views=views)
         return Decision(argmax(out), out, resolved)

@@ -126,6 +126,42 @@ def choice_messages(question: str, options: Mapping[str, str], evidence: str | N
     return chat(COT_CHOICE.format(question=question, options=listed))
 
 
+# Closed answers over single-word options (yes/no/maybe) are also scored under other framings of the same
+# question ("views"): each shares the evidence prefix already in the KV cache, so a view costs only its last
+# few dozen tokens. A fitted calibrator may combine the views it was fitted on (agent.choice_views).
+CHOICE_WORDS = """Evidence:
+{evidence}
+
+Question: {question}
+Answer the question with {words}, based on the evidence."""
+
+CHOICE_CONCLUDE = """Evidence:
+{evidence}
+
+Question: {question}
+What do the authors conclude? Answer {words}."""
+
+# name -> (template, reply prefix); "letters" is ANSWER_CHOICE scored on the option letters.
+WORD_VIEWS: dict[str, tuple[str, str]] = {
+    "words": (CHOICE_WORDS, "Answer:"),
+    "words_bare": (CHOICE_WORDS, ""),
+    "conclude": (CHOICE_CONCLUDE, ""),
+}
+VIEWS = ("letters", *WORD_VIEWS)
+
+
+def word_options(options: Mapping[str, str]) -> bool:
+    """Whether every option is one word (yes/no/maybe), so a view can score the words themselves."""
+    return len(options) >= 2 and all(re.fullmatch(r"[A-Za-z]+", v.strip()) for v in options.values())
+
+
+def view_messages(view: str, question: str, options: Mapping[str, str], evidence: str) -> list[Message]:
+    """The prompt of a word view: the question asked in its own words, answered with the option words."""
+    words = [options[k].strip().lower() for k in sorted(options)]
+    listed = ", ".join(words[:-1]) + f" or {words[-1]}" if len(words) > 1 else words[0]
+    return chat(WORD_VIEWS[view][0].format(evidence=evidence, question=question, words=listed))
+
+
 def content_free_messages(filler: str, options: Mapping[str, str], evidence: bool) -> list[Message]:
     """The same prompt with a content-free input ("N/A", "", "[MASK]") as question and evidence."""
     return choice_messages(filler, options, filler if evidence else None)

@@ -51,6 +51,9 @@ class Draft(BaseModel):
     scores: dict[str, float] = Field(default_factory=dict, description="Option log-probabilities, closed formats")
     probs: dict[str, float] = Field(default_factory=dict, description="Calibrated option probabilities, closed formats")
     calibration: str | None = Field(default=None, description="The calibration that chose the option")
+    view_scores: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="Option log-probabilities under the other prompt views scored, by view"
+    )
 
 
 class Checked(BaseModel):
@@ -77,6 +80,9 @@ class Final(BaseModel):
     scores: dict[str, float] = Field(default_factory=dict, description="Option log-probabilities, closed formats")
     probs: dict[str, float] = Field(default_factory=dict, description="Calibrated option probabilities, closed formats")
     calibration: str | None = Field(default=None, description="The calibration that chose the option")
+    view_scores: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="Option log-probabilities under the other prompt views scored, by view"
+    )
     exact: list[str] = Field(default_factory=list, description="factoid / list formats: the names, in order")
 
 

@@ -161,6 +161,7 @@ self, question: str, **kw: Unpack[AskOptions]) -> AsyncIterator[AgentEvent]:
             scores=fin.scores,
             probs=fin.probs,
             calibration=fin.calibration,
+            view_scores=fin.view_scores,
             exact=fin.exact,
             citations=fin.citations,
             evidence=list(state.get("evidence", [])),

@@ -166,6 +166,11 @@ class AgentSettings(_Group):
         "contextual (divide out the content-free prior), batch (divide by the run's running mean), fitted (the "
         "calibration file for this model and format), auto (fitted when a file exists, else contextual)",
     )
+    choice_views: Literal["auto", "all", "letters"] = Field(
+        default="auto",
+        description="Prompt framings scored for yes/no(/maybe) answers: auto (those the fitted calibration file "
+        "reads), all (every view; for fitting and evaluation runs), letters (the option-letter prompt only)",
+    )
     max_revisions: int = 1
     max_retrievals: int = 2
     use_eutils: bool = True

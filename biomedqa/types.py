@@ -165,6 +165,10 @@ class Answer(BaseModel):
         default_factory=dict, description="Closed formats: option probabilities after agent.calibration"
     )
     calibration: str | None = Field(default=None, description="Closed formats: the calibration that chose the option")
+    view_scores: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description="Yes/no(/maybe): option log-probabilities under the other prompt views scored (agent.choice_views)",
+    )
     exact: list[str] = Field(
         default_factory=list, description="factoid: up to 5 candidate names, most likely first; list: every name found"
     )

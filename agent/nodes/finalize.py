@@ -62,6 +62,7 @@ async def finalize(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
         scores=draft.scores,
         probs=draft.probs,
         calibration=draft.calibration,
+        view_scores=draft.view_scores,
     )
     out: dict[str, Any] = {"final": final}
     dropped = 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import numpy as np
 from langgraph.runtime import Runtime
 
 from biomedqa.agent import prompts
@@ -58,6 +59,39 @@ async def _free(state: AgentState, deps: Deps, runtime: Runtime[Deps]) -> tuple[
     return Draft(text=trailing_refs(text) or NO_ANSWER), [ev]
 
 
+def views_wanted(deps: Deps, options: dict[str, str], evidence: bool) -> list[str]:
+    """The word views to score besides the letters prompt (agent.choice_views): only with evidence and
+    one-word options; ``auto`` scores what the fitted calibration file reads, when fitted calibration applies."""
+    how = deps.settings.agent.choice_views
+    if how == "letters" or not evidence or not prompts.word_options(options):
+        return []
+    if how == "all":
+        return list(prompts.WORD_VIEWS)
+    if deps.settings.agent.calibration not in ("fitted", "auto"):
+        return []
+    fitted = deps.choices.fitted(deps.llm.name, options, evidence)
+    return [v for v in (fitted.views if fitted else []) if v in prompts.WORD_VIEWS]
+
+
+async def score_views(
+    deps: Deps, views: list[str], question: str, options: dict[str, str], block: str
+) -> tuple[dict[str, dict[str, float]], list[TraceEvent]]:
+    """Each view's log-probability of each option word (either case), keyed by option letter. Every view
+    shares the evidence prefix with the letters prompt, so llama.cpp evaluates only its last tokens."""
+    out: dict[str, dict[str, float]] = {}
+    events = []
+    words = {k: v.strip().lower() for k, v in options.items()}
+    spellings = [w for v in words.values() for w in (v, v.capitalize())]
+    for view in views:
+        raw, ev = await score_choices(
+            deps.llm, f"choose:{view}", prompts.view_messages(view, question, options, block), spellings,
+            answer_prefix=prompts.WORD_VIEWS[view][1],
+        )
+        out[view] = {k: float(np.logaddexp(raw[w], raw[w.capitalize()])) for k, w in words.items()}
+        events.append(ev)
+    return out, events
+
+
 async def _closed(state: AgentState, deps: Deps, runtime: Runtime[Deps]) -> tuple[Draft, list[TraceEvent]]:
     options = options_for(state)
     evidence = state.get("evidence", [])
@@ -69,6 +103,8 @@ async def _closed(state: AgentState, deps: Deps, runtime: Runtime[Deps]) -> tupl
         list(options),
         answer_prefix=prompts.CHOICE_PREFIX,
     )
+    views, view_events = await score_views(deps, views_wanted(deps, options, bool(evidence)), state["question"],
+                                           options, block)
     t1 = time.perf_counter()
     decision = await deps.choices.decide(
         deps.settings.agent.calibration,
@@ -78,11 +114,13 @@ async def _closed(state: AgentState, deps: Deps, runtime: Runtime[Deps]) -> tupl
         evidence=bool(evidence),
         prompt_for=lambda filler: prompts.content_free_messages(filler, options, bool(evidence)),
         answer_prefix=prompts.CHOICE_PREFIX,
+        views=views,
     )
     choice = decision.choice
-    events = [ev, TraceEvent(kind="calibrate", name="calibrate", seconds=time.perf_counter() - t1, data={
-        "method": decision.method, "raw": scores, "probs": decision.probs, "choice": choice,
-        "uncalibrated": argmax(scores)})]
+    events = [ev, *view_events, TraceEvent(kind="calibrate", name="calibrate", seconds=time.perf_counter() - t1,
+                                           data={"method": decision.method, "raw": scores, "views": views,
+                                                 "probs": decision.probs, "choice": choice,
+                                                 "uncalibrated": argmax(scores)})]
     text = f"{choice}. {options[choice]}"
     if evidence and deps.settings.agent.reflect:
         ask = prompts.RATIONALE.format(
@@ -93,7 +131,8 @@ async def _closed(state: AgentState, deps: Deps, runtime: Runtime[Deps]) -> tupl
         if rationale:
             text = rationale.strip()
     runtime.stream_writer({"token": text})
-    return Draft(text=text, choice=choice, scores=scores, probs=decision.probs, calibration=decision.method), events
+    return Draft(text=text, choice=choice, scores=scores, probs=decision.probs, calibration=decision.method,
+                 view_scores=views), events
 
 
 async def generate(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:

@@ -42,8 +42,10 @@ def read_labelled(path: Path) -> list[dict[str, Any]]:
     return items
 
 
-def fit_files(rows: dict[str, list[dict[str, Any]]], *, model: str, folder: Path, name: str) -> list[dict[str, Any]]:
-    """One calibration file per prompt kind (mode) and option set with enough labelled rows."""
+def fit_files(rows: dict[str, list[dict[str, Any]]], *, model: str, folder: Path, name: str,
+              views: str = "all") -> list[dict[str, Any]]:
+    """One calibration file per prompt kind (mode) and option set with enough labelled rows; ``views``: read
+    every prompt view the rows were scored under (``all``) or the letters prompt only."""
     from biomedqa.agent import calibration as cal
 
     written = []
@@ -56,10 +58,13 @@ def fit_files(rows: dict[str, list[dict[str, Any]]], *, model: str, folder: Path
                 click.echo(f"skipped {mode} {'/'.join(option_texts)}: {len(group)} questions, too few to fit", err=True)
                 continue
             evidence = mode != "cot"
-            fitted = cal.fit([(r["scores"], r["gold"]) for r in group], model=model, options=group[0]["options"],
-                             evidence=evidence, fitted_on=f"{name} (n={len(group)})")
+            used = ["letters"] if views == "letters" else cal.shared_views(group)
+            fitted = cal.fit([(cal.row_views(r), r["gold"]) for r in group], model=model,
+                             options=group[0]["options"], evidence=evidence, fitted_on=f"{name} (n={len(group)})",
+                             views=used)
             path = fitted.save(folder / f"{cal.slug(model, group[0]['options'], evidence)}.json")
-            written.append({"file": str(path), "mode": mode, "options": list(option_texts), "n": len(group)})
+            written.append({"file": str(path), "mode": mode, "options": list(option_texts), "n": len(group),
+                            "views": used})
     return written
 
 
@@ -84,11 +89,14 @@ def calibrate_group() -> None:
 @click.option("--limit", type=int, default=None, help="Use the first N questions only.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the files (default: BIOMEDQA_HOME/calibration, read by ask before the shipped ones).")
+@click.option("--views", type=click.Choice(["all", "letters"]), default="all", show_default=True,
+              help="Yes/no(/maybe) with evidence: read every prompt view (framing) scored, or the letters prompt "
+              "only.")
 @click.option("--index", default=None, help="Index the rag prompts retrieve from (default: retrieval.index).")
 @click.option("--json", "as_json", is_flag=True)
 @with_settings(ncbi=False, index="retrieval.index")
 def fit_command(subset: str, data: Path | None, modes: tuple[str, ...], limit: int | None, out: Path | None,
-                as_json: bool, settings: Settings) -> None:
+                views: str, as_json: bool, settings: Settings) -> None:
     """Score labelled questions with the model (resumable), fit one calibrator per option set and prompt kind.
 
     \b
@@ -105,11 +113,11 @@ def fit_command(subset: str, data: Path | None, modes: tuple[str, ...], limit: i
     name = data.stem if data else subset
     journals = {m: runs / journal_name(settings, name, model_tag(settings), m) for m in modes}
     rows = asyncio.run(run_modes(settings, items, list(modes), journals))
-    written = fit_files(rows, model=settings.llm.model, folder=folder, name=name)
+    written = fit_files(rows, model=settings.llm.model, folder=folder, name=name, views=views)
     if as_json:
         echo_json({"written": written})
     for w in written if not as_json else []:
-        click.echo(f"{w['file']}  ({w['mode']}, {'/'.join(w['options'])}, n={w['n']})")
+        click.echo(f"{w['file']}  ({w['mode']}, {'/'.join(w['options'])}, n={w['n']}, views {'+'.join(w['views'])})")
 
 
 @calibrate_group.command("show")
@@ -132,12 +140,14 @@ def show_command(as_json: bool, settings: Settings) -> None:
             except ValueError:
                 continue
             found.append({"origin": origin, "file": path.name, "model": f.model, "options": f.options,
-                          "prompt": "evidence" if f.evidence else "no evidence", "fitted_on": f.fitted_on})
+                          "prompt": "evidence" if f.evidence else "no evidence", "fitted_on": f.fitted_on,
+                          "views": f.views})
     if as_json:
         echo_json({"calibration": settings.agent.calibration, "files": found})
         return
     click.echo(f"agent.calibration = {settings.agent.calibration}")
     for row in found:
-        click.echo(f"{row['origin']:8} {row['file']}  [{row['prompt']}; fitted on {row['fitted_on']}]")
+        click.echo(f"{row['origin']:8} {row['file']}  [{row['prompt']}; views {'+'.join(row['views'])}; "
+                   f"fitted on {row['fitted_on']}]")
     if not found:
         click.echo("no calibration files; fit one with: biomedqa calibrate fit")

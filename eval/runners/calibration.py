@@ -55,12 +55,19 @@ def class_metrics(rows: Sequence[Row], preds: Sequence[str]) -> dict[str, float]
     }
 
 
-def fit_rows(rows: Sequence[Row], *, model: str, evidence: bool, fitted_on: str) -> cal.FittedCalibrator:
-    return cal.fit([(r["scores"], r["gold"]) for r in rows], model=model, options=rows[0]["options"],
-                   evidence=evidence, fitted_on=f"{fitted_on} (n={len(rows)})")
+def fit_rows(rows: Sequence[Row], *, model: str, evidence: bool, fitted_on: str,
+             views: Sequence[str] = ("letters",)) -> cal.FittedCalibrator:
+    return cal.fit([(cal.row_views(r), r["gold"]) for r in rows], model=model, options=rows[0]["options"],
+                   evidence=evidence, fitted_on=f"{fitted_on} (n={len(rows)})", views=views)
 
 
-def cross_fit(rows: Sequence[Row], *, folds: int, seed: int, model: str, evidence: bool) -> list[str]:
+def pick_views(which: str, *groups: Sequence[Row]) -> list[str]:
+    """``letters``: the letters prompt only; ``all``: every prompt view all the rows were scored under."""
+    return ["letters"] if which == "letters" else cal.shared_views([r for g in groups for r in g])
+
+
+def cross_fit(rows: Sequence[Row], *, folds: int, seed: int, model: str, evidence: bool,
+              views: Sequence[str] = ("letters",)) -> list[str]:
     """Each question decided by a calibrator fitted on the other folds only."""
     order = list(range(len(rows)))
     random.Random(seed).shuffle(order)
@@ -68,9 +75,9 @@ def cross_fit(rows: Sequence[Row], *, folds: int, seed: int, model: str, evidenc
     for f in range(folds):
         held = set(order[f::folds])
         fitted = fit_rows([r for i, r in enumerate(rows) if i not in held], model=model, evidence=evidence,
-                          fitted_on=f"fold {f}")
+                          fitted_on=f"fold {f}", views=views)
         for i in held:
-            preds[i] = cal.argmax(fitted.probs(rows[i]["scores"]))
+            preds[i] = cal.argmax(fitted.probs(rows[i]["scores"], cal.row_views(rows[i])))
     return preds
 
 
@@ -80,7 +87,8 @@ def decide(rows: Sequence[Row], method: str, prior: Mapping[str, float],
     running = cal.RunningMean()
     resolved = cast(cal.Method, method)
     return [
-        cal.argmax(cal.calibrated(resolved, r["scores"], r["options"], prior=prior, running=running, fitted=fitted))
+        cal.argmax(cal.calibrated(resolved, r["scores"], r["options"], prior=prior, running=running, fitted=fitted,
+                                  views=cal.row_views(r)))
         for r in rows
     ]
 
@@ -107,8 +115,12 @@ def evaluate(
     seed: int,
     fit_on: Mapping[str, Sequence[Row]] | None = None,
     fit_on_name: str = "",
+    views: str = "all",
 ) -> dict[str, Any]:
-    """Metrics and paired tests per mode and method; the fitted calibrators used, per mode."""
+    """Metrics and paired tests per mode and method; the fitted calibrators used, per mode.
+
+    ``views``: what the fitted calibrators read: ``all`` prompt views the rows share, or ``letters`` only.
+    """
     table: dict[str, dict[str, Any]] = {}
     correct: dict[tuple[str, str], list[bool]] = {}
     calibrators = {}
@@ -116,13 +128,15 @@ def evaluate(
         evidence = mode == "rag"
         for method in METHODS:
             if method == "fitted" and fit_on and fit_on.get(mode):
-                fitted = fit_rows(fit_on[mode], model=model, evidence=evidence, fitted_on=fit_on_name)
+                fitted = fit_rows(fit_on[mode], model=model, evidence=evidence, fitted_on=fit_on_name,
+                                  views=pick_views(views, fit_on[mode], mrows))
                 calibrators[mode] = fitted.model_dump()
                 preds = decide(mrows, "fitted", priors[mode], fitted)
-                how = f"fitted on {fitted.fitted_on}"
+                how = f"fitted on {fitted.fitted_on}; views {'+'.join(fitted.views)}"
             elif method == "fitted":
-                preds = cross_fit(mrows, folds=folds, seed=seed, model=model, evidence=evidence)
-                how = f"{folds}-fold cross-fitted (seed {seed})"
+                used = pick_views(views, mrows)
+                preds = cross_fit(mrows, folds=folds, seed=seed, model=model, evidence=evidence, views=used)
+                how = f"{folds}-fold cross-fitted (seed {seed}; views {'+'.join(used)})"
             else:
                 preds = decide(mrows, method, priors[mode])
                 how = ""
@@ -163,7 +177,8 @@ def _p(test: Mapping[str, float]) -> str:
 
 
 async def _run(settings: Settings, subset: str, limit: int | None, seed: int, fit_on: str | None, runs: Path,
-               folds: int, fit_limit: int | None = None, modes: Sequence[str] = MODES) -> dict[str, Any]:
+               folds: int, fit_limit: int | None = None, modes: Sequence[str] = MODES,
+               views: str = "all") -> dict[str, Any]:
     model = model_tag(settings)
     deps = Deps(settings)
     try:
@@ -178,9 +193,10 @@ async def _run(settings: Settings, subset: str, limit: int | None, seed: int, fi
         priors = await content_free_priors(deps, items[0]["options"])
     finally:
         deps.close()
-    result = {"subset": subset, "n": len(items), "seed": seed, "model": settings.llm.model, "fit_on": fit_on}
+    result = {"subset": subset, "n": len(items), "seed": seed, "model": settings.llm.model, "fit_on": fit_on,
+              "views": views}
     result.update(evaluate(rows, priors, model=settings.llm.model, folds=folds, seed=seed, fit_on=train,
-                           fit_on_name=fit_on or ""))
+                           fit_on_name=fit_on or "", views=views))
     return result
 
 
@@ -198,16 +214,19 @@ async def _run(settings: Settings, subset: str, limit: int | None, seed: int, fi
               show_default=True, help="Where eval mirage keeps its per-question journals.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/calibration"),
               show_default=True)
+@click.option("--views", type=click.Choice(["all", "letters"]), default="all", show_default=True,
+              help="What fitted calibrators read: every prompt view the journals hold, or the letters prompt only.")
 @click.option("--index", default=None, help="Index to retrieve from (default: settings, minipubmed).")
 @click.option("--json", "as_json", is_flag=True)
 @with_settings(ncbi=False, index="retrieval.index")
 def command(subset: str, limit: int | None, seed: int, fit_on: str | None, fit_limit: int | None, folds: int,
-            modes: tuple[str, ...], runs: Path, out: Path, as_json: bool, settings: Settings) -> None:
+            modes: tuple[str, ...], runs: Path, out: Path, views: str, as_json: bool, settings: Settings) -> None:
     """Closed-answer accuracy, macro-F1 and yes-rate under each calibration (cot and rag log-probs).
 
     \b
     Example:
       biomedqa eval calibration --subset pubmedqa --limit 300 --seed 1 --fit-on pubmedqa-train
     """
-    result = asyncio.run(_run(settings, subset, limit, seed, fit_on, runs, folds, fit_limit, modes))
-    save_result(out, f"{subset}-n{result['n']}-s{seed}-{model_tag(settings)}", result, markdown(result), as_json)
+    result = asyncio.run(_run(settings, subset, limit, seed, fit_on, runs, folds, fit_limit, modes, views))
+    tag = f"{subset}-n{result['n']}-s{seed}-{model_tag(settings)}" + ("-letters" if views == "letters" else "")
+    save_result(out, tag, result, markdown(result), as_json)

@@ -91,11 +91,12 @@ def stratified_sample(items: list[dict[str, Any]], limit: int | None, seed: int 
 def mode_settings(settings: Settings, mode: str) -> Settings:
     """cot: no evidence; rag: retrieve → choose; agent: the full graph with grading and self-checks."""
     common = {"agent.use_eutils": False, "agent.use_sql": False, "agent.plan": False}
+    # The baselines decide uncalibrated; the report calibrates their logged scores (rag: of every prompt view).
     plain = {**common, "agent.grade": False, "agent.reflect": False, "agent.calibration": "none"}
-    if mode == "cot":  # the baselines decide uncalibrated; the report calibrates their logged scores
+    if mode == "cot":
         return settings.with_overrides({**plain, "retrieval.k": 0})
     if mode == "rag":
-        return settings.with_overrides(plain)
+        return settings.with_overrides({**plain, "agent.choice_views": "all"})
     return settings.with_overrides({**common, "agent.grade": True, "agent.reflect": True})
 
 
@@ -115,6 +116,8 @@ def journal_name(settings: Settings, subset: str, model: str, mode: str) -> str:
         "agent": {k: snap["agent"][k] for k in ("grade", "grade_mode", "reflect", "evidence_chars", "max_evidence",
                                                 "calibration")},
     }
+    if snap["agent"]["choice_views"] != "auto":  # auto follows the calibration files, as calibration=auto does
+        relevant["agent"]["choice_views"] = snap["agent"]["choice_views"]
     digest = hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()[:8]
     return f"{JOURNAL_OF.get(subset, subset)}-{model}-{mode}-{digest}.jsonl"
 
@@ -152,6 +155,7 @@ def score_row(item: dict[str, Any], answer: Answer, seconds: float) -> dict[str,
         "correct": answer.choice == item["answer"],
         "options": item["options"],
         "scores": answer.scores,
+        "views": answer.view_scores,
         "probs": answer.probs,
         "calibration": answer.calibration,
         "top_score": max(scores) if scores else None,

@@ -61,7 +61,7 @@ def test_fit_learns_a_prior_shift_and_round_trips(tmp_path: Path, options: dict[
         p_a = 0.55 + 0.4 * (i % 20) / 19
         gold = "A" if p_a > 0.8 else ("C" if len(options) == 3 and i % 7 == 0 else "B")
         rest = (1 - p_a) / (len(options) - 1)
-        rows.append(({k: math.log(p_a if k == "A" else rest) for k in options}, gold))
+        rows.append(({"letters": {k: math.log(p_a if k == "A" else rest) for k in options}}, gold))
     fitted = cal.fit(rows, model="m.gguf", options=options, evidence=True, fitted_on="synthetic", c=10.0)
     path = fitted.save(tmp_path / f"{cal.slug('m.gguf', options, True)}.json")
     again = cal.find_fitted("m.gguf", options, True, tmp_path)
@@ -97,7 +97,8 @@ def test_contextual_calibration_overrules_the_yes_prior(settings) -> None:  # ty
 def test_auto_uses_a_fitted_file_when_one_exists(settings) -> None:  # type: ignore[no-untyped-def]
     model = YesBiased()
     assert _agent(settings, model, "auto").ask("Is CF caused by CFTR?", format="yesno").calibration == "contextual"
-    rows = [({"A": math.log(p), "B": math.log(1 - p)}, "A" if p > 0.9 else "B") for p in (0.6, 0.7, 0.8, 0.92, 0.97)]
+    rows = [({"letters": {"A": math.log(p), "B": math.log(1 - p)}}, "A" if p > 0.9 else "B")
+            for p in (0.6, 0.7, 0.8, 0.92, 0.97)]
     fitted = cal.fit(rows * 10, model="biased", options=YN, evidence=True, fitted_on="test", c=10.0)
     fitted.save(settings.home / "calibration" / f"{cal.slug('biased', YN, True)}.json")
     answer = _agent(settings, model, "auto").ask("Is CF caused by CFTR?", format="yesno")
@@ -123,3 +124,59 @@ def test_batch_key_pools_multiple_choice_questions_by_letters() -> None:
     for texts in (("aspirin", "heparin"), ("CFTR", "ENaC"), ("x", "y")):
         last = run.calibrate(cal.batch_key(dict(zip("AB", texts, strict=True))), biased, {"A": 0.5, "B": 0.5})
     assert last["A"] < 0.7  # the letter bias seen on earlier questions is divided out
+
+
+class WordsSayNo(YesBiased):
+    """The letters prompt says "yes" (0.82) to everything; the word views answer "no" (0.65 over both cases)."""
+
+    async def logprob_choices(
+        self, messages: Sequence[Message], choices: Sequence[str], *, answer_prefix: str = ""
+    ) -> dict[str, float]:
+        if "A. yes" in messages[-1].content:
+            return await super().logprob_choices(messages, choices, answer_prefix=answer_prefix)
+        self.scored.append(messages[-1].content)
+        words = {"yes": 0.25, "Yes": 0.1, "no": 0.5, "No": 0.15}
+        return {c: math.log(words[c]) for c in choices}
+
+
+def test_a_calibrator_reads_the_views_it_was_fitted_on() -> None:
+    rows = []
+    for i in range(120):  # the letters prompt is noise; the "words" view carries the answer
+        gold = "A" if i % 3 else "B"
+        p_word = 0.7 if gold == "A" else 0.3
+        p_letter = 0.6 + 0.3 * ((i * 7) % 11) / 10
+        rows.append(({"letters": {"A": math.log(p_letter), "B": math.log(1 - p_letter)},
+                      "words": {"A": math.log(p_word), "B": math.log(1 - p_word)}}, gold))
+    fitted = cal.fit(rows, model="m", options=YN, evidence=True, fitted_on="t", views=["letters", "words"])
+    assert fitted.views == ["letters", "words"]
+    yes_letters = {"A": math.log(0.9), "B": math.log(0.1)}
+    assert cal.argmax(fitted.probs(yes_letters, {"words": {"A": math.log(0.3), "B": math.log(0.7)}})) == "B"
+    assert cal.argmax(fitted.probs(yes_letters, {"words": {"A": math.log(0.7), "B": math.log(0.3)}})) == "A"
+    with pytest.raises(KeyError, match="words"):
+        fitted.probs(yes_letters)
+    # A run row keeps the letters prompt in "scores" and the other views in "views".
+    row = {"scores": rows[0][0]["letters"], "views": {"words": rows[0][0]["words"]}}
+    assert cal.row_views(row) == rows[0][0]
+    assert cal.shared_views([row, {"scores": row["scores"], "views": {}}]) == ["letters"]
+
+
+def test_the_agent_scores_the_views_its_calibration_file_reads(settings) -> None:  # type: ignore[no-untyped-def]
+    model = WordsSayNo()
+    every = _agent(settings.with_overrides({"agent.choice_views": "all"}), model, "none")
+    raw = every.ask("Is CF caused by CFTR?", format="yesno")
+    assert raw.choice == "A" and set(raw.view_scores) == {"words", "words_bare", "conclude"}
+    assert raw.view_scores["words"] == pytest.approx({"A": math.log(0.35), "B": math.log(0.65)})
+    assert any("What do the authors conclude? Answer yes or no." in p for p in model.scored)
+    # A file fitted on letters + words: auto scores the words view only, and follows it.
+    rows = [({"letters": {"A": math.log(0.82), "B": math.log(0.18)},
+              "words": {"A": math.log(p), "B": math.log(1 - p)}}, "A" if p > 0.5 else "B")
+            for p in (0.2, 0.35, 0.45, 0.55, 0.7, 0.8)] * 10
+    cal.fit(rows, model="biased", options=YN, evidence=True, fitted_on="t", views=["letters", "words"]).save(
+        settings.home / "calibration" / f"{cal.slug('biased', YN, True)}.json")
+    model.scored.clear()
+    auto = _agent(settings, model, "auto").ask("Is CF caused by CFTR?", format="yesno")
+    assert auto.calibration == "fitted" and auto.choice == "B" and set(auto.view_scores) == {"words"}
+    assert not any("conclude" in p for p in model.scored)
+    # Without the views it reads, the file is not used (contextual calibration instead).
+    letters = _agent(settings.with_overrides({"agent.choice_views": "letters"}), model, "auto")
+    assert letters.ask("Is CF caused by CFTR?", format="yesno").calibration == "contextual"

@@ -46,7 +46,7 @@ def test_calibration_undoes_the_prior_and_fitted_is_never_scored_on_its_training
     # A disjoint fitting set is used as given, and reported.
     fitted = evaluate({"rag": rows}, {"rag": prior}, model="m", folds=5, seed=1, fit_on={"rag": _rows(100, 3)},
                       fit_on_name="train")
-    assert fitted["results"]["rag/fitted"]["how"] == "fitted on train (n=100)"
+    assert fitted["results"]["rag/fitted"]["how"] == "fitted on train (n=100); views letters"
     assert fitted["calibrators"]["rag"]["n"] == 100
     text = markdown({"subset": "pubmedqa", "n": 200, "seed": 1, "model": "m", **result})
     assert "| rag/fitted |" in text and "Content-free priors" in text
