@@ -9,6 +9,7 @@ from langgraph.runtime import Runtime
 
 from biomedqa.agent.citations import NO_ANSWER, citations_for, name_of, refs_in, render, split_sentences
 from biomedqa.agent.llm_io import node_event
+from biomedqa.agent.nodes.generate import options_for
 from biomedqa.agent.state import AgentState, Final, is_closed
 from biomedqa.deps import Deps
 from biomedqa.types import NAME_FORMATS, Citation, SentenceSupport
@@ -44,7 +45,7 @@ async def finalize(state: AgentState, runtime: Runtime[Deps]) -> dict[str, Any]:
             citations.setdefault(c.doc_id, c)
     prefix = ""
     if draft.choice:
-        options = state.get("options") or {}
+        options = options_for(state)  # --format yesno(maybe) has no options of its own
         label = options.get(draft.choice, "")
         prefix = f"{draft.choice}. {label}".strip() if label else draft.choice
     body = ("\n" if state.get("format") in NAME_FORMATS else " ").join(sentences)

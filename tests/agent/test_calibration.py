@@ -86,6 +86,7 @@ def test_contextual_calibration_overrules_the_yes_prior(settings) -> None:  # ty
     assert raw.choice == "A" and raw.calibration == "none"
     calibrated = _agent(settings, model, "contextual").ask("Is CF caused by CFTR?", format="yesno")
     assert calibrated.choice == "B" and calibrated.calibration == "contextual"
+    assert raw.text.startswith("A. yes") and calibrated.text.startswith("B. no")  # --format gives the labels
     assert calibrated.scores == raw.scores  # the same log-probs, another decision
     assert calibrated.probs["B"] > 0.5
     # The content-free prior is asked once ("N/A", "", "[MASK]") and then read from the cache.
