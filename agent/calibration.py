@@ -23,7 +23,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, Field
 
@@ -222,6 +222,18 @@ def fit(
         model=model, options=list(option_set(options)), evidence=evidence, mean=mean.tolist(), scale=scale.tolist(),
         coef=coef, intercept=intercept, fitted_on=fitted_on, n=len(rows), views=list(views),
     )
+
+
+def fit_rows(rows: Sequence[Mapping[str, Any]], *, model: str, evidence: bool, fitted_on: str,
+             views: Sequence[str] = ("letters",)) -> FittedCalibrator:
+    """Fit on run rows (``eval mirage`` / ``calibrate fit`` journals: options, gold, scores, views)."""
+    return fit([(row_views(r), r["gold"]) for r in rows], model=model, options=rows[0]["options"],
+               evidence=evidence, fitted_on=f"{fitted_on} (n={len(rows)})", views=views)
+
+
+def pick_views(which: str, *groups: Sequence[Mapping[str, Any]]) -> list[str]:
+    """``letters``: the letters prompt only; ``all``: every prompt view all the rows were scored under."""
+    return ["letters"] if which == "letters" else shared_views([r for g in groups for r in g])
 
 
 def find_fitted(model: str, options: Mapping[str, str], evidence: bool, user_dir: Path) -> FittedCalibrator | None:

@@ -58,10 +58,8 @@ def fit_files(rows: dict[str, list[dict[str, Any]]], *, model: str, folder: Path
                 click.echo(f"skipped {mode} {'/'.join(option_texts)}: {len(group)} questions, too few to fit", err=True)
                 continue
             evidence = mode != "cot"
-            used = ["letters"] if views == "letters" else cal.shared_views(group)
-            fitted = cal.fit([(cal.row_views(r), r["gold"]) for r in group], model=model,
-                             options=group[0]["options"], evidence=evidence, fitted_on=f"{name} (n={len(group)})",
-                             views=used)
+            used = cal.pick_views(views, group)
+            fitted = cal.fit_rows(group, model=model, evidence=evidence, fitted_on=name, views=used)
             path = fitted.save(folder / f"{cal.slug(model, group[0]['options'], evidence)}.json")
             written.append({"file": str(path), "mode": mode, "options": list(option_texts), "n": len(group),
                             "views": used})

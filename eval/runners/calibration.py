@@ -55,17 +55,6 @@ def class_metrics(rows: Sequence[Row], preds: Sequence[str]) -> dict[str, float]
     }
 
 
-def fit_rows(rows: Sequence[Row], *, model: str, evidence: bool, fitted_on: str,
-             views: Sequence[str] = ("letters",)) -> cal.FittedCalibrator:
-    return cal.fit([(cal.row_views(r), r["gold"]) for r in rows], model=model, options=rows[0]["options"],
-                   evidence=evidence, fitted_on=f"{fitted_on} (n={len(rows)})", views=views)
-
-
-def pick_views(which: str, *groups: Sequence[Row]) -> list[str]:
-    """``letters``: the letters prompt only; ``all``: every prompt view all the rows were scored under."""
-    return ["letters"] if which == "letters" else cal.shared_views([r for g in groups for r in g])
-
-
 def cross_fit(rows: Sequence[Row], *, folds: int, seed: int, model: str, evidence: bool,
               views: Sequence[str] = ("letters",)) -> list[str]:
     """Each question decided by a calibrator fitted on the other folds only."""
@@ -74,7 +63,7 @@ def cross_fit(rows: Sequence[Row], *, folds: int, seed: int, model: str, evidenc
     preds = [""] * len(rows)
     for f in range(folds):
         held = set(order[f::folds])
-        fitted = fit_rows([r for i, r in enumerate(rows) if i not in held], model=model, evidence=evidence,
+        fitted = cal.fit_rows([r for i, r in enumerate(rows) if i not in held], model=model, evidence=evidence,
                           fitted_on=f"fold {f}", views=views)
         for i in held:
             preds[i] = cal.argmax(fitted.probs(rows[i]["scores"], cal.row_views(rows[i])))
@@ -128,13 +117,13 @@ def evaluate(
         evidence = mode == "rag"
         for method in METHODS:
             if method == "fitted" and fit_on and fit_on.get(mode):
-                fitted = fit_rows(fit_on[mode], model=model, evidence=evidence, fitted_on=fit_on_name,
-                                  views=pick_views(views, fit_on[mode], mrows))
+                fitted = cal.fit_rows(fit_on[mode], model=model, evidence=evidence, fitted_on=fit_on_name,
+                                  views=cal.pick_views(views, fit_on[mode], mrows))
                 calibrators[mode] = fitted.model_dump()
                 preds = decide(mrows, "fitted", priors[mode], fitted)
                 how = f"fitted on {fitted.fitted_on}; views {'+'.join(fitted.views)}"
             elif method == "fitted":
-                used = pick_views(views, mrows)
+                used = cal.pick_views(views, mrows)
                 preds = cross_fit(mrows, folds=folds, seed=seed, model=model, evidence=evidence, views=used)
                 how = f"{folds}-fold cross-fitted (seed {seed}; views {'+'.join(used)})"
             else:
